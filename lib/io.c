@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* io.c: line input with the suite's flush-before-block policy. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "iiot_io.h"
+#include "iiot_log.h"
+
+#define CHUNK (256 * 1024)
+#define BUFSZ (IIOT_LINE_MAX + CHUNK + 1)
+
+struct iiot_lines {
+	int fd;
+	int eof;
+	int skipping;		/* discarding the rest of a long line */
+	int timeout;
+	FILE *flush;
+	unsigned long lineno;
+	size_t start, end;	/* unread bytes are buf[start..end) */
+	char *buf;
+};
+
+struct iiot_lines *
+iiot_lines_new(int fd)
+{
+	struct iiot_lines *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	if ((l->buf = malloc(BUFSZ)) == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->fd = fd;
+	l->timeout = -1;
+	return l;
+}
+
+void
+iiot_lines_set_flush(struct iiot_lines *l, void *out)
+{
+	l->flush = out;
+}
+
+void
+iiot_lines_set_timeout(struct iiot_lines *l, int timeout_ms)
+{
+	l->timeout = timeout_ms;
+}
+
+unsigned long
+iiot_lines_lineno(const struct iiot_lines *l)
+{
+	return l->lineno;
+}
+
+size_t
+iiot_lines_pending(const struct iiot_lines *l)
+{
+	return l->end - l->start;
+}
+
+int
+iiot_lines_fd(const struct iiot_lines *l)
+{
+	return l->fd;
+}
+
+void
+iiot_lines_free(struct iiot_lines *l)
+{
+	if (l == NULL)
+		return;
+	free(l->buf);
+	free(l);
+}
+
+/* Read more input after the unread bytes.  Returns read(2)'s result. */
+static ssize_t
+fill(struct iiot_lines *l)
+{
+	struct pollfd pfd;
+	size_t room;
+	ssize_t n;
+	int r;
+
+	if (l->start > 0) {
+		memmove(l->buf, l->buf + l->start, l->end - l->start);
+		l->end -= l->start;
+		l->start = 0;
+	}
+	room = BUFSZ - 1 - l->end;
+	if (room > CHUNK)
+		room = CHUNK;
+	/* Nothing we hold may wait while we wait for input. */
+	if (l->flush != NULL)
+		fflush(l->flush);
+	if (l->timeout >= 0) {
+		pfd.fd = l->fd;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, l->timeout);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	n = read(l->fd, l->buf + l->end, room);
+	if (n > 0)
+		l->end += (size_t)n;
+	return n;
+}
+
+int
+iiot_lines_next(struct iiot_lines *l, const char **line, size_t *len)
+{
+	char *p, *nl;
+	size_t n, scanned = 0;
+	ssize_t r;
+
+	for (;;) {
+		p = l->buf + l->start;
+		n = l->end - l->start;
+		nl = memchr(p + scanned, '\n', n - scanned);
+		if (nl != NULL) {
+			l->start += (size_t)(nl - p) + 1;
+			if (l->skipping) {
+				/* The end of a line already reported. */
+				l->skipping = 0;
+				scanned = 0;
+				continue;
+			}
+			l->lineno++;
+			n = (size_t)(nl - p);
+			if (n > IIOT_LINE_MAX) {
+				errno = IIOT_ETOOLONG;
+				return -1;
+			}
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			p[n] = '\0';
+			*line = p;
+			*len = n;
+			return 1;
+		}
+		scanned = n;
+		if (n > IIOT_LINE_MAX) {
+			/* Drop what we hold of an over-long line. */
+			l->start = l->end;
+			scanned = 0;
+			if (!l->skipping) {
+				l->skipping = 1;
+				errno = IIOT_ETOOLONG;
+				l->lineno++;
+				return -1;
+			}
+		}
+		if (l->eof)
+			break;
+		r = fill(l);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			l->eof = 1;
+	}
+	n = l->end - l->start;
+	if (n == 0 || l->skipping) {
+		l->start = l->end;
+		return 0;
+	}
+	p = l->buf + l->start;
+	l->start = l->end;
+	l->lineno++;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	p[n] = '\0';
+	*line = p;
+	*len = n;
+	return 1;
+}
+
+static int unbuffered_out;
+
+void
+iiot_out_init(int unbuffered)
+{
+	static char buf[1 << 16];
+
+	unbuffered_out = unbuffered;
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+}
+
+void
+iiot_out_record(void)
+{
+	if (unbuffered_out)
+		fflush(stdout);
+}
+
+int
+iiot_out_close(void)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int saved = errno;
+
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		errno = saved ? saved : EIO;
+		return -1;
+	}
+	return 0;
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rec.c: the record, one JSON object per line, parsed with cJSON. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -248,6 +249,293 @@ clear_view(struct iiot_rec *r)
 	r->quality = NULL;
 }
 
+
+/*
+ * The fast path.  Most records are flat objects of strings and numbers
+ * with plain keys; for them a single strict scan finds the well-known
+ * fields without building a tree, and the tree is built by cJSON only
+ * if the record is later changed or asked for another field.  Anything
+ * unusual (nesting, escapes in a key or a well-known string, a number
+ * the scan does not convert exactly) returns 0, and cJSON parses the
+ * whole line: the scan decides nothing cJSON would decide otherwise.
+ */
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Scan a string at p (after its opening quote).  Returns the closing
+ * quote, or NULL if invalid; *esc tells whether it holds escapes. */
+static const char *
+scan_string(const char *p, const char *end, int *esc)
+{
+	*esc = 0;
+	for (; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"')
+			return p;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			*esc = 1;
+			if (++p >= end)
+				return NULL;
+			if (*p == 'u') {
+				int i;
+
+				for (i = 1; i <= 4; i++)
+					if (p + i >= end || !isxdigit(
+					    (unsigned char)p[i]))
+						return NULL;
+				p += 4;
+			} else if (strchr("\"\\/bfnrt", *p) == NULL ||
+			    *p == '\0') {
+				return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * Scan a JSON number at p.  Returns its end, or NULL if it is not one;
+ * *exact tells whether *out is the correctly rounded value (Clinger's
+ * fast path: at most 15 significant digits and a power of ten below
+ * 1e23, both exact in a double, so one operation rounds once).
+ */
+static const char *
+scan_number(const char *p, const char *end, double *out, int *exact)
+{
+	uint64_t m = 0;
+	int digits = 0, scale = 0, e = 0, eneg = 0, neg = 0;
+
+	*exact = 1;
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p >= end || !isdigit((unsigned char)*p))
+		return NULL;
+	if (*p == '0') {
+		p++;
+	} else {
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (digits < 19)
+				m = m * 10 + (uint64_t)(*p - '0');
+			else
+				*exact = 0;
+			digits += m != 0;
+		}
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || !isdigit((unsigned char)*p))
+			return NULL;
+		for (; p < end && isdigit((unsigned char)*p); p++) {
+			if (digits < 19) {
+				m = m * 10 + (uint64_t)(*p - '0');
+				scale--;
+			} else {
+				*exact = 0;
+			}
+			digits += m != 0;
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (p >= end || !isdigit((unsigned char)*p))
+			return NULL;
+		for (; p < end && isdigit((unsigned char)*p); p++)
+			if (e < 10000)
+				e = e * 10 + (*p - '0');
+	}
+	scale += eneg ? -e : e;
+	if (digits > 15 || m > (1ULL << 53) || scale > 22 || scale < -22)
+		*exact = 0;
+	if (*exact) {
+		*out = scale < 0 ? (double)m / pow10_exact[-scale] :
+		    (double)m * pow10_exact[scale];
+		if (neg)
+			*out = -*out;
+	}
+	return p;
+}
+
+/* Copy n bytes into the record's arena as a C string. */
+static char *
+arena_strndup(struct iiot__doc *d, const char *s, size_t n)
+{
+	struct iiot__doc *saved = cur;
+	char *p;
+
+	cur = d;
+	p = hook_malloc(n + 1);
+	cur = saved;
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/*
+ * Scan a flat record.  Returns 1 with the views filled, 0 when cJSON
+ * must parse it, or -1 with errno for an error cJSON would not fix.
+ */
+static int
+scan_flat(struct iiot_rec *r, int *have_value)
+{
+	const char *p = r->line, *end = p + r->len, *k, *v, *q;
+	size_t kn, vn;
+	int esc, exact, type;
+	double num = 0;
+	char **dst;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return 0;
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return skip_ws(p + 1, end) == end;
+	for (;;) {
+		if (p >= end || *p != '"')
+			return 0;
+		k = p + 1;
+		if ((q = scan_string(k, end, &esc)) == NULL || esc)
+			return 0;
+		kn = (size_t)(q - k);
+		p = skip_ws(q + 1, end);
+		if (p >= end || *p != ':')
+			return 0;
+		p = skip_ws(p + 1, end);
+		if (p >= end)
+			return 0;
+		v = p;
+		if (*p == '"') {
+			if ((q = scan_string(p + 1, end, &esc)) == NULL)
+				return 0;
+			type = cJSON_String;
+			v = p + 1;
+			vn = (size_t)(q - v);
+			p = q + 1;
+		} else if (*p == '-' || isdigit((unsigned char)*p)) {
+			if ((p = scan_number(p, end, &num, &exact)) == NULL)
+				return 0;
+			type = cJSON_Number;
+			vn = (size_t)(p - v);
+			if (!exact && kn == 5 && memcmp(k, "value", 5) == 0)
+				return 0;
+		} else if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+			type = cJSON_True;
+			vn = 4;
+			p += 4;
+		} else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+			type = cJSON_False;
+			vn = 5;
+			p += 5;
+		} else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+			type = cJSON_NULL;
+			vn = 4;
+			p += 4;
+		} else {
+			return 0;	/* nested, or not JSON */
+		}
+		/* The well-known fields; the last of duplicate keys wins. */
+		dst = NULL;
+		switch (kn) {
+		case 2:
+			if (memcmp(k, "ts", 2) != 0)
+				break;
+			r->has_ts = 1;
+			if (type == cJSON_String) {
+				if (esc)
+					return 0;
+				if (iiot_time_parse(v, vn, &r->ts) < 0)
+					goto bad_ts;
+			} else if (type != cJSON_Number || !exact ||
+			    iiot_time_from_number(num, &r->ts) < 0) {
+				goto bad_ts;
+			}
+			break;
+		case 4:
+			if (memcmp(k, "unit", 4) == 0)
+				dst = (char **)&r->unit;
+			break;
+		case 5:
+			if (memcmp(k, "value", 5) != 0)
+				break;
+			if (type == cJSON_Number)
+				r->value = num;
+			else if (type == cJSON_True || type == cJSON_False)
+				r->value = type == cJSON_True;
+			else
+				return 0;	/* cJSON reports it */
+			*have_value = 1;
+			break;
+		case 6:
+			if (memcmp(k, "sensor", 6) == 0)
+				dst = (char **)&r->sensor;
+			else if (memcmp(k, "source", 6) == 0)
+				dst = (char **)&r->source;
+			break;
+		case 7:
+			if (memcmp(k, "quality", 7) == 0)
+				dst = (char **)&r->quality;
+			break;
+		}
+		if (dst != NULL) {
+			if (type != cJSON_String || esc)
+				return 0;
+			if ((*dst = arena_strndup(r->doc, v, vn)) == NULL)
+				return -1;
+		}
+		p = skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p = skip_ws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == '}' && skip_ws(p + 1, end) == end)
+			return 1;
+		return 0;
+	}
+bad_ts:
+	errno = IIOT_ETS;
+	return -1;
+}
+
+/* Build the tree of a record parsed by the fast path, on demand. */
+static cJSON *
+tree(const struct iiot_rec *cr)
+{
+	struct iiot_rec *r = (struct iiot_rec *)cr;	/* a lazy cache */
+	struct iiot__doc *d = r->doc;
+	cJSON *it;
+
+	if (d->root != NULL || r->line == NULL)
+		return d->root;
+	cur = d;
+	d->root = cJSON_ParseWithLength(r->line, r->len);
+	cur = NULL;
+	if (d->root == NULL)
+		return NULL;
+	for (it = d->root->child; it != NULL; it = it->next)
+		if (strcmp(it->string, "ts") == 0)
+			d->ts_node = it;
+	return d->root;
+}
+
 int
 iiot_rec_parse(struct iiot_rec *r, const char *line, size_t len)
 {
@@ -265,6 +553,18 @@ iiot_rec_parse(struct iiot_rec *r, const char *line, size_t len)
 		errno = IIOT_EUTF8;
 		return -1;
 	}
+	switch (scan_flat(r, &have_value)) {
+	case 1:
+		goto check;
+	case -1:
+		return -1;
+	}
+	/* Start again from a clean view, for cJSON. */
+	arena_reset(d);
+	clear_view(r);
+	r->line = line;
+	r->len = len;
+	have_value = 0;
 	cur = d;
 	d->root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
 	cur = NULL;
@@ -291,6 +591,7 @@ iiot_rec_parse(struct iiot_rec *r, const char *line, size_t len)
 		if (strcmp(it->string, "value") == 0)
 			have_value = 1;
 	}
+check:
 	if (r->sensor == NULL) {
 		errno = IIOT_ENOSENSOR;
 		return -1;
@@ -370,14 +671,15 @@ out:
 static cJSON *
 find(const struct iiot_rec *r, const char *key)
 {
-	cJSON *it;
+	cJSON *root = tree(r), *it, *found = NULL;
 
-	if (r->doc->root == NULL)
+	if (root == NULL)
 		return NULL;
-	for (it = r->doc->root->child; it != NULL; it = it->next)
+	/* The last of duplicate keys wins, as with the fast path. */
+	for (it = root->child; it != NULL; it = it->next)
 		if (strcmp(it->string, key) == 0)
-			return it;
-	return NULL;
+			found = it;
+	return found;
 }
 
 const char *
@@ -468,8 +770,13 @@ int
 iiot_rec_set_ts(struct iiot_rec *r, int64_t ms)
 {
 	struct iiot__doc *d = r->doc;
-	cJSON *it = d->ts_node;
+	cJSON *it;
 
+	if (tree(r) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	it = d->ts_node;
 	if (it == NULL) {
 		if ((it = slot(r, "ts")) == NULL)
 			return -1;
@@ -516,6 +823,10 @@ iiot_rec_project(struct iiot_rec *r, const char *const *keys, size_t n)
 	cJSON *kept[64], *it;
 	size_t i, nk = 0;
 
+	if (tree(r) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (i = 0; i < n && nk < 64; i++) {
 		if ((it = find(r, keys[i])) == NULL)
 			continue;
@@ -545,7 +856,7 @@ iiot_rec_next_field(const struct iiot_rec *r, void **itp,
 {
 	cJSON *it = *itp;
 
-	if (r->doc->root == NULL)
+	if (tree(r) == NULL)
 		return 0;
 	it = it == NULL ? r->doc->root->child : it->next;
 	*itp = it;

@@ -209,15 +209,18 @@ class_match(const char *name, size_t len, unsigned char c)
  * Match the byte c against the bracket expression whose members start at
  * p (just past the '[').  Returns 1 or 0 and sets *next past the closing
  * ']'; or returns -1 when there is no closing ']', in which case the '['
- * is an ordinary character, as fnmatch(3) has it.  An unknown class name
- * makes the bracket match nothing, since fnmatch(3) then fails.
+ * is an ordinary character, as fnmatch(3) has it.  Returns -2 where
+ * glibc's fnmatch(3) rejects the whole pattern: at an unknown class name
+ * met before any member matched, and at a range that the end of the
+ * pattern cuts short, as in "[a-".  A differential test keeps the two in
+ * step.
  */
 static int
 bracket(const char *p, const char *pe, unsigned char c, const char **next)
 {
 	const char *first, *name;
 	unsigned char lo, hi;
-	int neg = 0, match = 0, bad = 0, r;
+	int neg = 0, match = 0, r;
 
 	if (p < pe && (*p == '!' || *p == '^')) {
 		neg = 1;
@@ -230,14 +233,15 @@ bracket(const char *p, const char *pe, unsigned char c, const char **next)
 		if (*p == ']' && p > first)
 			break;
 		if (*p == '[' && p + 1 < pe && p[1] == ':') {
-			for (name = p + 2; name + 1 < pe; name++)
-				if (name[0] == ':' && name[1] == ']')
-					break;
-			if (name + 1 < pe) {
+			/* Only lowercase letters can form a class name. */
+			for (name = p + 2; name < pe && *name >= 'a' &&
+			    *name <= 'z'; name++)
+				;
+			if (name + 1 < pe && name[0] == ':' && name[1] == ']') {
 				r = class_match(p + 2, name - (p + 2), c);
-				if (r < 0)
-					bad = 1;
-				else if (r)
+				if (r < 0 && !match)
+					return -2;
+				if (r > 0)
 					match = 1;
 				p = name + 2;
 				continue;
@@ -246,6 +250,8 @@ bracket(const char *p, const char *pe, unsigned char c, const char **next)
 		if (*p == '\\' && p + 1 < pe)
 			p++;
 		lo = *p++;
+		if (p + 1 == pe && *p == '-')
+			return -2;	/* a range cut short: see above */
 		if (p + 1 < pe && *p == '-' && p[1] != ']') {
 			p++;
 			if (*p == '\\' && p + 1 < pe)
@@ -257,8 +263,6 @@ bracket(const char *p, const char *pe, unsigned char c, const char **next)
 			match = 1;
 	}
 	*next = p + 1;
-	if (bad)
-		return 0;
 	return match != neg;
 }
 
@@ -298,6 +302,8 @@ glob(const char *p, size_t plen, const char *s, size_t slen)
 				}
 				if (c == '[') {
 					r = bracket(p + 1, pe, *s, &next);
+					if (r == -2)
+						return 0;	/* bad pattern */
 					if (r == 1) {
 						p = next;
 						s++;
@@ -379,7 +385,7 @@ compare(int op, const struct iiot_val *l, const struct iiot_val *r)
 	}
 }
 
-/* Convert to an integer as jq's "%" does, saturating instead of overflowing. */
+/* Convert to an integer as jq's "%" does, but saturating on overflow. */
 static long long
 toint(double d)
 {
@@ -587,7 +593,7 @@ nomem(struct parser *p)
 	return -1;
 }
 
-/* Describe the current token for a message: "'foo'" or "end of input". */
+/* Describe the current token for a message: "'foo'" or "end of expression". */
 static const char *
 describe(const struct token *t, char *buf, size_t sz)
 {
@@ -854,10 +860,11 @@ emit(struct parser *p, int op, int sub, size_t a, size_t b)
 		e->code = code;
 		p->capcode = cap;
 	}
-	e->code[e->ncode].op = op;
-	e->code[e->ncode].sub = sub;
-	e->code[e->ncode].a = a;
-	e->code[e->ncode].b = b;
+	/* The operands are below NONE: no more code and constants than that. */
+	e->code[e->ncode].op = (unsigned char)op;
+	e->code[e->ncode].sub = (unsigned char)sub;
+	e->code[e->ncode].a = (unsigned int)a;
+	e->code[e->ncode].b = (unsigned int)b;
 	e->ncode++;
 	p->depth += effect(op);
 	if (p->depth > STACK_MAX)
@@ -936,8 +943,8 @@ constant(struct parser *p, size_t start)
 }
 
 /*
- * Replace two constants, the code from lstart to mid and from mid on, by
- * the constant v.  The right one was the last added, so it is dropped.
+ * Replace the two constants at lstart and lstart + 1 by the constant v.
+ * The right one was the last added, so it is dropped from the table.
  */
 static void
 fold2(struct parser *p, size_t lstart, const struct iiot_val *v)
@@ -953,12 +960,13 @@ fold2(struct parser *p, size_t lstart, const struct iiot_val *v)
 static int
 emit_arith(struct parser *p, size_t lstart, size_t mid, int op)
 {
-	const struct iiot_val *l = constant(p, lstart), *r;
+	const struct ins *c = p->e->code;
+	const struct iiot_val *r;
 	struct iiot_val v;
 
-	/* A constant on the left is one instruction, so mid == lstart + 1. */
-	if (l != NULL && (r = constant(p, mid)) != NULL) {
-		arith(op, l, r, &v);
+	if (mid == lstart + 1 && c[lstart].op == OP_CONST &&
+	    (r = constant(p, mid)) != NULL) {
+		arith(op, &p->e->k[c[lstart].a], r, &v);
 		fold2(p, lstart, &v);
 		return 0;
 	}
@@ -1234,7 +1242,7 @@ parse_chain(struct parser *p, enum tok t, int jump,
 	while (pending != NONE) {
 		i = pending;
 		pending = code[i].a;
-		code[i].a = p->e->ncode;
+		code[i].a = (unsigned int)p->e->ncode;
 	}
 	return 0;
 }

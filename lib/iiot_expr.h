@@ -50,7 +50,8 @@
  *  - "s ~ p" is true when the string s matches the glob pattern p as by
  *    fnmatch(3) with no flags: "*" (which also matches "/" and a leading
  *    "."), "?", brackets with ranges, "!" or "^" negation and [:class:]
- *    names, and "\" quoting the next character.  Both sides must be
+ *    names (but not [. .] or [= =]), and "\" quoting the next
+ *    character; no NUL terminator or copy is needed.  Both sides must be
  *    strings, or the match is false.  "!~" is the negation of "~", so it
  *    is true when a side is not a string.
  *  - "!", "&&", "||" and the final result use truthiness: null is false,

@@ -132,7 +132,10 @@ iiot_buf_add_json_num(struct iiot_buf *b, double d)
 	if (d == (double)(long long)d && fabs(d) < 1e15) {
 		n = snprintf(tmp, sizeof(tmp), "%lld", (long long)d);
 	} else {
+		/* The shortest of 15, 16 or 17 digits that reads back. */
 		n = snprintf(tmp, sizeof(tmp), "%.15g", d);
+		if (strtod(tmp, NULL) != d)
+			n = snprintf(tmp, sizeof(tmp), "%.16g", d);
 		if (strtod(tmp, NULL) != d)
 			n = snprintf(tmp, sizeof(tmp), "%.17g", d);
 	}

@@ -95,6 +95,7 @@ struct state {
 	struct iiot_ratelimit rl;
 	int failed;		/* exit status 1 at the end */
 	int done;		/* --max-count reached */
+	int64_t newest;		/* --every: the latest bucket seen */
 };
 
 static void
@@ -767,6 +768,37 @@ emit_bucket(const struct options *o, struct state *st, struct series *s)
 	write_rec(o, st, &s->tmpl);
 }
 
+/*
+ * Emit the open buckets that start before limit, oldest first (series
+ * of the same bucket in the order they were first seen).
+ */
+static void
+flush_buckets(const struct options *o, struct state *st, int64_t limit)
+{
+	struct series *s, **open;
+	size_t it = 0, n = 0, i, j;
+
+	if (o->reduce != R_EVERY)
+		return;
+	open = iiot_xcalloc(iiot_stab_count(st->series), sizeof(*open));
+	/* A stable insertion sort: only at the end, over open series. */
+	while ((s = iiot_stab_next(st->series, &it, NULL, NULL)) != NULL) {
+		if (!s->open || s->bucket >= limit)
+			continue;
+		for (j = n++; j > 0 && open[j - 1]->bucket > s->bucket; j--)
+			open[j] = open[j - 1];
+		open[j] = s;
+	}
+	for (i = 0; i < n; i++)
+		emit_bucket(o, st, open[i]);
+	free(open);
+}
+
+/*
+ * Add a record to its series' bucket.  Input comes in time order, so a
+ * record of a later bucket than any seen closes every older bucket, of
+ * all series: each is emitted as soon as it is complete.
+ */
 static void
 every(const struct options *o, struct state *st, struct iiot_rec *r)
 {
@@ -774,6 +806,10 @@ every(const struct options *o, struct state *st, struct iiot_rec *r)
 	int64_t b = r->ts - ((r->ts % o->every) + o->every) % o->every;
 	double v = r->value;
 
+	if (b > st->newest) {
+		st->newest = b;
+		flush_buckets(o, st, b);
+	}
 	if (s->open && b != s->bucket)
 		emit_bucket(o, st, s);
 	if (!s->open) {
@@ -794,20 +830,6 @@ every(const struct options *o, struct state *st, struct iiot_rec *r)
 		s->delta += increase(s->prev, v);
 	s->prev = v;
 	s->seen = 1;
-}
-
-/* At the end of input, or on SIGTERM: emit every open bucket. */
-static void
-flush_buckets(const struct options *o, struct state *st)
-{
-	struct series *s;
-	size_t it = 0;
-
-	if (o->reduce != R_EVERY)
-		return;
-	while ((s = iiot_stab_next(st->series, &it, NULL, NULL)) != NULL)
-		if (s->open)
-			emit_bucket(o, st, s);
 }
 
 static void
@@ -933,6 +955,7 @@ state_init(const struct options *o, struct state *st)
 		if (o->wheres[i].nvars > st->maxvars)
 			st->maxvars = o->wheres[i].nvars;
 	st->vars = iiot_xcalloc(st->maxvars + 1, sizeof(*st->vars));
+	st->newest = INT64_MIN;
 }
 
 static void
@@ -984,7 +1007,7 @@ main(int argc, char **argv)
 		iiot_err(IIOT_EXIT_FAIL, "cannot write to stdout");
 
 	run(&o, &st);
-	flush_buckets(&o, &st);
+	flush_buckets(&o, &st, INT64_MAX);
 	if (o.count)
 		printf("%llu\n", st.emitted);
 

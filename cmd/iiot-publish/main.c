@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: MIT */
+/* iiot-publish: publish records to an MQTT broker, storing them while it is away. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "iiot.h"
+#include "iiot_mqtt.h"
+#include "iiot_x.h"
+
+#define SYNOPSIS \
+"iiot-publish [-hqruVv] [-t topic] [-W wait] [--qos n] [--payload what]\n" \
+"                    [--queue file] [--queue-max n] [--status-topic topic]\n" \
+"                    [--client-id id] [--cafile file] [--cert file]\n" \
+"                    [--key file] [--insecure] [--password-file file] url"
+
+#define DEFAULT_TOPIC	"iiot/{source}/{sensor}"
+#define DEFAULT_QMAX	1000000LL
+#define WINDOW		1000	/* messages in flight at once */
+#define BATCH		4096	/* input lines per transaction */
+#define MIDS		65536	/* MQTT message ids */
+
+struct options {
+	struct iiot_mqtt_url url;
+	const char *topic;
+	int payload_value;
+	int qos, retain, insecure, unbuffered;
+	const char *client_id, *cafile, *cert, *key, *password_file;
+	const char *queue, *status_topic;
+	long long queue_max;
+	int64_t wait;			/* ms at end of input; -1: for ever */
+};
+
+struct state {
+	struct iiot_mqtt *m;
+	struct iiot_topic *tmpl;
+	char *password;
+	sqlite3 *db;
+	sqlite3_stmt *ins, *del, *sel;
+	struct iiot_lines *in;
+	struct iiot_rec rec;
+	struct iiot_buf topic, payload;
+	int64_t *idof;			/* message id -> queue row; -1 early */
+	int64_t *acked;			/* rows to delete */
+	size_t nacked;
+	int64_t last_sent;		/* highest row handed to the broker */
+	long long queued;		/* rows in the queue */
+	size_t inflight;
+	int status_mid, in_status;
+	unsigned long long nread, sent, skipped, dropped;
+	int eof, failed, fatal;
+	struct iiot_ratelimit rl;
+	struct iiot_complain down;
+	const struct options *o;
+};
+
+static void
+usage(void)
+{
+	printf("usage: %s\n\n", SYNOPSIS);
+	fputs(
+"Read records on stdin and publish each to an MQTT broker, at\n"
+"mqtt://[user@]host[:port] or mqtts://...  Records wait in a queue (in\n"
+"memory, or in --queue FILE to survive a restart) until the broker has\n"
+"them, so a broker outage loses nothing.\n"
+"\n"
+"      --cafile FILE      CA certificates that sign the broker's (mqtts)\n"
+"      --cert FILE        client certificate (mqtts)\n"
+"      --client-id ID     MQTT client identifier (default: random)\n"
+"  -h, --help             print this help and exit\n"
+"      --insecure         do not check the broker's host name (mqtts)\n"
+"      --key FILE         client private key (mqtts)\n"
+"      --password-file F  broker password (else $IIOT_MQTT_PASSWORD)\n"
+"      --payload WHAT     record (default, the JSON line) or value\n"
+"  -q, --quiet            print fewer diagnostics\n"
+"      --qos N            0, 1 (default) or 2\n"
+"      --queue FILE       SQLite file that keeps unsent records\n"
+"      --queue-max N      records the queue holds (default 1000000)\n"
+"  -r, --retain           publish with the retain flag\n"
+"      --status-topic T   retained online/offline status (last will)\n"
+"  -t, --topic TEMPLATE   topic from record fields\n"
+"                         (default " DEFAULT_TOPIC ")\n"
+"  -u, --unbuffered       send every record at once (the default)\n"
+"  -V, --version          print the version and exit\n"
+"  -v, --verbose          more diagnostics (repeatable)\n"
+"  -W, --wait DUR         at end of input, wait at most DUR for the\n"
+"                         broker (default: until all is sent)\n",
+	    stdout);
+}
+
+static void
+version(void)
+{
+	const char *libs[3];
+	char sq[64];
+
+	snprintf(sq, sizeof(sq), "sqlite %s", sqlite3_libversion());
+	libs[0] = iiot_mqtt_version();
+	libs[1] = sq;
+	libs[2] = NULL;
+	iiot_version_print(stdout, libs);
+}
+
+enum {
+	OPT_CAFILE = 256, OPT_CERT, OPT_CLIENT_ID, OPT_INSECURE, OPT_KEY,
+	OPT_PASSWORD_FILE, OPT_PAYLOAD, OPT_QOS, OPT_QUEUE, OPT_QUEUE_MAX,
+	OPT_STATUS_TOPIC,
+};
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "cafile",	   required_argument, NULL, OPT_CAFILE },
+		{ "cert",	   required_argument, NULL, OPT_CERT },
+		{ "client-id",	   required_argument, NULL, OPT_CLIENT_ID },
+		{ "help",	   no_argument,	      NULL, 'h' },
+		{ "insecure",	   no_argument,	      NULL, OPT_INSECURE },
+		{ "key",	   required_argument, NULL, OPT_KEY },
+		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+		{ "payload",	   required_argument, NULL, OPT_PAYLOAD },
+		{ "quiet",	   no_argument,	      NULL, 'q' },
+		{ "qos",	   required_argument, NULL, OPT_QOS },
+		{ "queue",	   required_argument, NULL, OPT_QUEUE },
+		{ "queue-max",	   required_argument, NULL, OPT_QUEUE_MAX },
+		{ "retain",	   no_argument,	      NULL, 'r' },
+		{ "status-topic",  required_argument, NULL, OPT_STATUS_TOPIC },
+		{ "topic",	   required_argument, NULL, 't' },
+		{ "unbuffered",	   no_argument,	      NULL, 'u' },
+		{ "version",	   no_argument,	      NULL, 'V' },
+		{ "verbose",	   no_argument,	      NULL, 'v' },
+		{ "wait",	   required_argument, NULL, 'W' },
+		{ NULL,		   0,		      NULL, 0 }
+	};
+	const char *why = NULL;
+	int ch;
+
+	o->qos = 1;
+	o->queue_max = DEFAULT_QMAX;
+	o->wait = -1;
+	while ((ch = getopt_long(argc, argv, "hqrt:uVvW:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage();
+			exit(IIOT_EXIT_OK);
+		case 'q':
+			iiot_verbosity = -1;
+			break;
+		case 'r':
+			o->retain = 1;
+			break;
+		case 't':
+			o->topic = optarg;
+			break;
+		case 'u':
+			o->unbuffered = 1;
+			break;
+		case 'V':
+			version();
+			exit(IIOT_EXIT_OK);
+		case 'v':
+			if (iiot_verbosity >= 0)
+				iiot_verbosity++;
+			break;
+		case 'W':
+			o->wait = iiot_xduration("--wait", optarg);
+			break;
+		case OPT_CAFILE:
+			o->cafile = optarg;
+			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
+		case OPT_CLIENT_ID:
+			o->client_id = optarg;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			o->password_file = optarg;
+			break;
+		case OPT_PAYLOAD:
+			if (strcmp(optarg, "value") == 0)
+				o->payload_value = 1;
+			else if (strcmp(optarg, "record") == 0)
+				o->payload_value = 0;
+			else
+				iiot_usage_error(SYNOPSIS, "invalid --payload: "
+				    "'%s': record or value", optarg);
+			break;
+		case OPT_QOS:
+			o->qos = (int)iiot_xint("--qos", optarg, 0, 2);
+			break;
+		case OPT_QUEUE:
+			o->queue = optarg;
+			break;
+		case OPT_QUEUE_MAX:
+			o->queue_max = iiot_xint("--queue-max", optarg, 1,
+			    LLONG_MAX);
+			break;
+		case OPT_STATUS_TOPIC:
+			o->status_topic = optarg;
+			break;
+		default:
+			iiot_usage_error(SYNOPSIS, NULL);
+		}
+	}
+	if (argc - optind != 1)
+		iiot_usage_error(SYNOPSIS, argc == optind ?
+		    "no broker URL" : "one broker URL only");
+	if (iiot_mqtt_url_parse(argv[optind], &o->url, &why) < 0) {
+		if (errno == ENOMEM)
+			iiot_err(IIOT_EXIT_FAIL, "cannot parse URL");
+		iiot_usage_error(SYNOPSIS, "invalid URL: '%s': %s",
+		    argv[optind], why);
+	}
+}
+
+static void
+check_args(struct options *o)
+{
+	if (o->topic != NULL && o->url.topic != NULL)
+		iiot_usage_error(SYNOPSIS, "both --topic and a topic in the "
+		    "URL");
+	if (o->topic == NULL)
+		o->topic = o->url.topic != NULL ? o->url.topic : DEFAULT_TOPIC;
+	if (!o->url.tls && (o->cafile || o->cert || o->key || o->insecure))
+		iiot_usage_error(SYNOPSIS, "TLS options need an mqtts:// URL");
+	if ((o->cert == NULL) != (o->key == NULL))
+		iiot_usage_error(SYNOPSIS, "--cert and --key go together");
+}
+
+/* ---- the queue ---- */
+
+static void
+db_fail(struct state *st, const char *what)
+{
+	iiot_errx(IIOT_EXIT_FAIL, "cannot %s queue '%s': %s", what,
+	    st->o->queue ? st->o->queue : ":memory:", sqlite3_errmsg(st->db));
+}
+
+static void
+db_exec(struct state *st, const char *sql)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		db_fail(st, "write");
+}
+
+static void
+db_open(struct state *st)
+{
+	const char *path = st->o->queue ? st->o->queue : ":memory:";
+	sqlite3_stmt *s;
+
+	if (sqlite3_open(path, &st->db) != SQLITE_OK)
+		db_fail(st, "open");
+	sqlite3_busy_timeout(st->db, 1000);
+	/* One publisher per queue: a second would send the rows twice. */
+	if (st->o->queue != NULL) {
+		db_exec(st, "PRAGMA locking_mode=EXCLUSIVE");
+		db_exec(st, "PRAGMA journal_mode=WAL");
+		db_exec(st, "PRAGMA synchronous=NORMAL");
+	}
+	db_exec(st, "CREATE TABLE IF NOT EXISTS queue ("
+	    "id INTEGER PRIMARY KEY AUTOINCREMENT, "
+	    "topic TEXT NOT NULL, payload BLOB NOT NULL)");
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM queue", -1, &s,
+	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+		db_fail(st, "read");
+	st->queued = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO queue (topic, payload) "
+	    "VALUES (?, ?)", -1, &st->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "DELETE FROM queue WHERE id = ?", -1,
+	    &st->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT id, topic, payload FROM queue "
+	    "WHERE id > ? ORDER BY id LIMIT ?", -1, &st->sel, NULL) !=
+	    SQLITE_OK)
+		db_fail(st, "prepare");
+	if (st->queued > 0)
+		iiot_debug(1, "%lld records queued from a previous run",
+		    st->queued);
+}
+
+static void
+db_close(struct state *st)
+{
+	sqlite3_finalize(st->ins);
+	sqlite3_finalize(st->del);
+	sqlite3_finalize(st->sel);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		iiot_warnx("cannot close queue: %s", sqlite3_errmsg(st->db));
+}
+
+/* Delete the rows the broker has acknowledged. */
+static void
+forget_acked(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nacked; i++) {
+		sqlite3_bind_int64(st->del, 1, st->acked[i]);
+		if (sqlite3_step(st->del) != SQLITE_DONE)
+			db_fail(st, "delete from");
+		sqlite3_reset(st->del);
+		st->queued--;
+	}
+	st->nacked = 0;
+}
+
+/* ---- MQTT callbacks ---- */
+
+static void
+on_publish(void *arg, int mid)
+{
+	struct state *st = arg;
+	int64_t id;
+
+	if (st->in_status || mid == st->status_mid)
+		return;
+	id = st->idof[mid & (MIDS - 1)];
+	if (id > 0) {
+		st->acked[st->nacked++] = id;
+		st->idof[mid & (MIDS - 1)] = 0;
+		if (st->inflight > 0)
+			st->inflight--;
+		st->sent++;
+	} else
+		st->idof[mid & (MIDS - 1)] = -1;	/* before we knew */
+}
+
+static void
+publish_status(struct state *st, const char *what)
+{
+	const char *t = st->o->status_topic;
+
+	if (t == NULL)
+		return;
+	st->in_status = 1;
+	if (iiot_mqtt_publish(st->m, t, what, strlen(what), 1, 1,
+	    &st->status_mid) < 0)
+		iiot_warn("cannot publish status to '%s'", t);
+	st->in_status = 0;
+}
+
+static void
+on_connect(void *arg, int session_present)
+{
+	struct state *st = arg;
+
+	(void)session_present;
+	if (!iiot_complain_clear(&st->down, "connected to '%s:%d' again",
+	    st->o->url.host, st->o->url.port))
+		iiot_debug(1, "connected to '%s:%d'", st->o->url.host,
+		    st->o->url.port);
+	publish_status(st, "online");
+}
+
+/*
+ * The connection is gone, and the client with it: what was in flight
+ * is sent again, from the queue, on the next connection.
+ */
+static void
+on_disconnect(void *arg)
+{
+	struct state *st = arg;
+
+	memset(st->idof, 0, MIDS * sizeof(*st->idof));
+	st->inflight = 0;
+	st->last_sent = 0;
+}
+
+/* ---- the work ---- */
+
+/* Turn one input line into a queued message. */
+static void
+ingest_line(struct state *st, const char *line, size_t len)
+{
+	const char *missing = NULL, *p;
+	size_t plen;
+
+	st->nread++;
+	if (iiot_rec_parse(&st->rec, line, len) < 0) {
+		st->skipped++;
+		iiot_warnx_limited(&st->rl, "line %lu: %s",
+		    iiot_lines_lineno(st->in), iiot_strerror(errno));
+		return;
+	}
+	iiot_buf_reset(&st->topic);
+	if (iiot_topic_build(st->tmpl, &st->rec, &st->topic, &missing) < 0) {
+		if (errno == ENOMEM)
+			iiot_err(IIOT_EXIT_FAIL, "cannot build topic");
+		st->skipped++;
+		iiot_warnx_limited(&st->rl, "line %lu: no field '%s' for the "
+		    "topic", iiot_lines_lineno(st->in), missing);
+		return;
+	}
+	if (st->o->payload_value) {
+		iiot_buf_reset(&st->payload);
+		if (iiot_rec_field_json(&st->rec, "value", &st->payload) < 0)
+			iiot_err(IIOT_EXIT_FAIL, "cannot format value");
+		p = st->payload.data;
+		plen = st->payload.len;
+	} else {
+		p = line;
+		plen = len;
+	}
+	if (st->queued >= st->o->queue_max) {
+		if (st->dropped++ == 0)
+			iiot_warnx("queue full (%lld records): dropping new "
+			    "records until the broker takes some",
+			    st->o->queue_max);
+		return;
+	}
+	sqlite3_bind_text(st->ins, 1, st->topic.data, (int)st->topic.len,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(st->ins, 2, p, (int)plen, SQLITE_STATIC);
+	if (sqlite3_step(st->ins) != SQLITE_DONE)
+		db_fail(st, "write to");
+	sqlite3_reset(st->ins);
+	st->queued++;
+}
+
+/* Read what input is waiting, up to a batch, without blocking. */
+static void
+ingest(struct state *st)
+{
+	const char *line;
+	size_t len;
+	int i, r;
+
+	for (i = 0; i < BATCH && !iiot_sig_term; i++) {
+		r = iiot_lines_next(st->in, &line, &len);
+		if (r == 0) {
+			st->eof = 1;
+			return;
+		}
+		if (r < 0) {
+			if (errno == ETIMEDOUT || errno == EINTR)
+				return;
+			if (errno == IIOT_ETOOLONG) {
+				st->skipped++;
+				iiot_warnx_limited(&st->rl, "line %lu: %s",
+				    iiot_lines_lineno(st->in),
+				    iiot_strerror(errno));
+				continue;
+			}
+			iiot_warn("cannot read stdin");
+			st->failed = 1;
+			st->eof = 1;
+			return;
+		}
+		ingest_line(st, line, len);
+	}
+}
+
+/* Hand queued rows to the broker, oldest first, up to the window. */
+static void
+send_queued(struct state *st)
+{
+	const void *payload;
+	const char *topic;
+	int64_t id;
+	int mid, n, rc;
+
+	while (st->inflight < WINDOW &&
+	    iiot_mqtt_state(st->m) == IIOT_MQTT_UP) {
+		sqlite3_bind_int64(st->sel, 1, st->last_sent);
+		sqlite3_bind_int(st->sel, 2, (int)(WINDOW - st->inflight));
+		n = 0;
+		while ((rc = sqlite3_step(st->sel)) == SQLITE_ROW) {
+			id = sqlite3_column_int64(st->sel, 0);
+			topic = (const char *)sqlite3_column_text(st->sel, 1);
+			payload = sqlite3_column_blob(st->sel, 2);
+			if (iiot_mqtt_publish(st->m, topic, payload,
+			    (size_t)sqlite3_column_bytes(st->sel, 2),
+			    st->o->qos, st->o->retain, &mid) < 0) {
+				if (errno == ENOTCONN)
+					break;
+				/* This one can never go: say so, drop it. */
+				iiot_warn("cannot publish to '%s'", topic);
+				st->acked[st->nacked++] = id;
+				st->last_sent = id;
+				st->failed = 1;
+				continue;
+			}
+			st->last_sent = id;
+			st->inflight++;
+			n++;
+			if (st->idof[mid] == -1) {
+				st->idof[mid] = 0;
+				st->acked[st->nacked++] = id;
+				st->inflight--;
+				st->sent++;
+			} else
+				st->idof[mid] = id;
+		}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			db_fail(st, "read");
+		sqlite3_reset(st->sel);
+		if (n == 0)
+			break;
+		/* Acknowledged rows are deleted in the next transaction. */
+		if (st->nacked > 0)
+			break;
+	}
+}
+
+static void
+run(struct state *st)
+{
+	const struct options *o = st->o;
+	int64_t deadline = -1, now;
+	int want_in, r, timeout;
+
+	while (!iiot_sig_term && !st->fatal) {
+		if (st->eof) {
+			if (st->queued - (long long)st->nacked <= 0)
+				break;
+			now = iiot_mono_ms();
+			if (deadline < 0 && o->wait >= 0)
+				deadline = now + o->wait;
+			if (deadline >= 0 && now >= deadline)
+				break;
+		}
+		/* While the broker takes them, the input waits for it. */
+		want_in = !st->eof && (iiot_mqtt_state(st->m) != IIOT_MQTT_UP ||
+		    st->queued < 4 * WINDOW);
+		timeout = want_in && iiot_lines_pending(st->in) > 0 ? 0 : 1000;
+		if (st->eof && deadline >= 0 && deadline - iiot_mono_ms() <
+		    timeout)
+			timeout = (int)(deadline - iiot_mono_ms());
+		if (timeout < 0)
+			timeout = 0;
+		r = iiot_mqtt_poll(st->m, want_in ? iiot_lines_fd(st->in) :
+		    -1, timeout);
+		if (r < 0 && errno == IIOT_EMQTT) {
+			iiot_warnx("cannot connect to '%s:%d': %s",
+			    o->url.host, o->url.port,
+			    iiot_mqtt_error(st->m));
+			st->fatal = 1;
+		} else if (r < 0 && errno != EINTR) {
+			iiot_warn("cannot wait for input");
+			st->fatal = 1;
+		}
+		if (iiot_mqtt_state(st->m) == IIOT_MQTT_DOWN &&
+		    iiot_mqtt_error(st->m)[0] != '\0')
+			iiot_complain(&st->down, iiot_mono_ms(),
+			    "cannot reach broker '%s:%d': %s (records are "
+			    "queued)", o->url.host, o->url.port,
+			    iiot_mqtt_error(st->m));
+		db_exec(st, "BEGIN");
+		if (want_in && (r == 1 || iiot_lines_pending(st->in) > 0))
+			ingest(st);
+		forget_acked(st);
+		db_exec(st, "COMMIT");
+		send_queued(st);
+	}
+}
+
+static void
+state_init(const struct options *o, struct state *st)
+{
+	struct iiot_mqtt_conf c;
+
+	st->o = o;
+	if ((st->tmpl = iiot_topic_new(o->topic)) == NULL)
+		iiot_usage_error(SYNOPSIS, "invalid topic template: '%s'",
+		    o->topic);
+	errno = 0;
+	st->password = iiot_mqtt_password(o->password_file);
+	if (st->password == NULL && errno == EPERM)
+		iiot_errx(IIOT_EXIT_USAGE, "cannot use password file '%s': "
+		    "other users can read it (chmod 600)", o->password_file);
+	if (st->password == NULL && errno != 0)
+		iiot_err(IIOT_EXIT_USAGE, "cannot read password file '%s'",
+		    o->password_file);
+	memset(&c, 0, sizeof(c));
+	c.host = o->url.host;
+	c.port = o->url.port;
+	c.tls = o->url.tls;
+	c.cafile = o->cafile;
+	c.cert = o->cert;
+	c.key = o->key;
+	c.insecure = o->insecure;
+	c.user = o->url.user;
+	c.password = st->password;
+	c.client_id = o->client_id;
+	c.clean_session = 1;
+	c.max_inflight = WINDOW;
+	if (o->status_topic != NULL) {
+		c.will_topic = o->status_topic;
+		c.will_payload = "offline";
+		c.will_qos = 1;
+		c.will_retain = 1;
+	}
+	c.on_connect = on_connect;
+	c.on_disconnect = on_disconnect;
+	c.on_publish = on_publish;
+	c.arg = st;
+	if ((st->m = iiot_mqtt_new(&c)) == NULL) {
+		if (errno == ENOENT || errno == EACCES)
+			iiot_err(IIOT_EXIT_USAGE, "cannot read TLS file");
+		iiot_err(IIOT_EXIT_FAIL, "cannot make MQTT client");
+	}
+	st->status_mid = -1;
+	st->idof = iiot_xcalloc(MIDS, sizeof(*st->idof));
+	st->acked = iiot_xcalloc(2 * WINDOW + 16, sizeof(*st->acked));
+	if (iiot_rec_init(&st->rec) < 0)
+		iiot_err(IIOT_EXIT_FAIL, "cannot allocate record");
+	if ((st->in = iiot_lines_new(STDIN_FILENO)) == NULL)
+		iiot_err(IIOT_EXIT_FAIL, "cannot allocate input buffer");
+	iiot_lines_set_timeout(st->in, 0);
+	db_open(st);
+}
+
+/* Say goodbye on the status topic and wait briefly for it to leave. */
+static void
+say_offline(struct state *st)
+{
+	int i;
+
+	if (st->o->status_topic == NULL ||
+	    iiot_mqtt_state(st->m) != IIOT_MQTT_UP)
+		return;
+	publish_status(st, "offline");
+	for (i = 0; i < 10 && iiot_mqtt_pending(st->m) > 0 &&
+	    iiot_mqtt_state(st->m) == IIOT_MQTT_UP; i++)
+		iiot_mqtt_poll(st->m, -1, 100);
+}
+
+static void
+state_release(struct state *st)
+{
+	iiot_mqtt_disconnect(st->m, 1000);
+	iiot_mqtt_free(st->m);
+	db_close(st);
+	iiot_lines_free(st->in);
+	iiot_rec_release(&st->rec);
+	iiot_buf_release(&st->topic);
+	iiot_buf_release(&st->payload);
+	iiot_topic_free(st->tmpl);
+	free(st->idof);
+	free(st->acked);
+	if (st->password != NULL) {
+		explicit_bzero(st->password, strlen(st->password));
+		free(st->password);
+	}
+}
+
+/*
+ * iiot-publish reads records and publishes each to an MQTT broker, on a
+ * topic built from its fields.  Every record goes through a queue (an
+ * SQLite file with --queue) and leaves it only when the broker has
+ * acknowledged it, so records survive a broker outage and, with a
+ * queue file, a restart.
+ */
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct state st = { 0 };
+	int status;
+
+	iiot_setprogname(argv[0]);
+	parse_args(argc, argv, &o);
+	check_args(&o);
+	state_init(&o, &st);
+	if (iiot_sig_install(IIOT_SIG_NOPIPE) < 0)
+		iiot_err(IIOT_EXIT_FAIL, "cannot install signal handlers");
+
+	run(&st);
+	say_offline(&st);
+	db_exec(&st, "BEGIN");
+	forget_acked(&st);
+	db_exec(&st, "COMMIT");
+
+	status = st.failed || st.fatal || st.skipped ? IIOT_EXIT_FAIL :
+	    IIOT_EXIT_OK;
+	if (st.dropped > 0) {
+		iiot_warnx("%llu records dropped: the queue was full",
+		    st.dropped);
+		status = IIOT_EXIT_FAIL;
+	}
+	if (st.queued > 0) {
+		if (o.queue != NULL)
+			iiot_warnx("%lld records left in queue '%s', sent on "
+			    "the next run", st.queued, o.queue);
+		else
+			iiot_warnx("%lld records not sent", st.queued);
+		status = IIOT_EXIT_FAIL;
+	}
+	if (st.skipped > IIOT_RATELIMIT_BURST)
+		iiot_warnx("%llu malformed lines skipped", st.skipped);
+	iiot_debug(1, "%llu lines read, %llu published, %llu skipped",
+	    st.nread, st.sent, st.skipped);
+	state_release(&st);
+	iiot_mqtt_url_release(&o.url);
+	iiot_sig_reraise();
+	return status;
+}

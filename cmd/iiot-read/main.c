@@ -16,7 +16,16 @@
 #define SYNOPSIS \
 	"iiot-read [-1hquVv] [-c count] [-i interval] [-m map] " \
 	"[-W timeout]\n" \
-	"                 [--emit-errors] [url | file ...]"
+	"                 [--emit-errors] [-t filter] [--qos n] " \
+	"[--client-id id]\n" \
+	"                 [--session] [--topic-format template] " \
+	"[--cafile file]\n" \
+	"                 [--cert file] [--key file] [--insecure]\n" \
+	"                 [--password-file file] [-f format] " \
+	"[--ts-column name]\n" \
+	"                 [--source-column name] [--sensor-column name]\n" \
+	"                 [--value-column name] [--source name] " \
+	"[url | file ...]"
 
 static void
 usage(void)
@@ -38,7 +47,28 @@ usage(void)
 "  -u, --unbuffered       flush every record\n"
 "  -V, --version          print the version and exit\n"
 "  -v, --verbose          more diagnostics (repeatable)\n"
-"  -W, --timeout DUR      exit when nothing arrives for DUR\n",
+"  -W, --timeout DUR      exit when nothing arrives for DUR\n"
+"\n"
+"MQTT (mqtt[s]://[user@]host[:port][/filter]):\n"
+"      --cafile FILE      CA certificates that sign the broker's\n"
+"      --cert FILE        client certificate\n"
+"      --client-id ID     MQTT client identifier\n"
+"      --insecure         do not check the broker's host name\n"
+"      --key FILE         client private key\n"
+"      --password-file F  broker password (else $IIOT_MQTT_PASSWORD)\n"
+"      --qos N            subscription QoS: 0, 1 (default) or 2\n"
+"      --session          persistent session (needs --client-id)\n"
+"  -t, --topic FILTER     subscribe to FILTER (repeatable; + and #)\n"
+"      --topic-format T   fields from topic levels, such as\n"
+"                         'plant/{location}/{source}/{sensor}'\n"
+"\n"
+"Files:\n"
+"  -f, --format FMT       csv, tsv, json or influx (default: guessed)\n"
+"      --sensor-column C  CSV column of the sensor name\n"
+"      --source NAME      source of records from a wide CSV\n"
+"      --source-column C  CSV column of the source\n"
+"      --ts-column C      CSV column of the time (default ts)\n"
+"      --value-column C   CSV column of the value\n",
 	    stdout);
 }
 
@@ -63,7 +93,14 @@ version(void)
 /* Long options without a short form. */
 enum {
 	OPT_EMIT_ERRORS = 256,
+	OPT_CAFILE, OPT_CERT, OPT_CLIENT_ID, OPT_INSECURE, OPT_KEY,
+	OPT_PASSWORD_FILE, OPT_QOS, OPT_SENSOR_COL, OPT_SESSION, OPT_SOURCE,
+	OPT_SOURCE_COL, OPT_TOPIC_FORMAT, OPT_TS_COL, OPT_VALUE_COL,
 };
+
+/* The -t filters; a fixed array, so nothing needs freeing. */
+#define MAX_TOPICS 64
+static const char *topics[MAX_TOPICS];
 
 static int
 parse_args(int argc, char **argv, struct read_opts *o)
@@ -80,6 +117,24 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		{ "version",		no_argument,		NULL, 'V' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "timeout",		required_argument,	NULL, 'W' },
+		{ "cafile",	required_argument,	NULL, OPT_CAFILE },
+		{ "cert",	required_argument,	NULL, OPT_CERT },
+		{ "client-id",	required_argument,	NULL, OPT_CLIENT_ID },
+		{ "format",	required_argument,	NULL, 'f' },
+		{ "insecure",	no_argument,		NULL, OPT_INSECURE },
+		{ "key",	required_argument,	NULL, OPT_KEY },
+		{ "password-file", required_argument,	NULL,
+		    OPT_PASSWORD_FILE },
+		{ "qos",	required_argument,	NULL, OPT_QOS },
+		{ "sensor-column", required_argument,	NULL, OPT_SENSOR_COL },
+		{ "session",	no_argument,		NULL, OPT_SESSION },
+		{ "source",	required_argument,	NULL, OPT_SOURCE },
+		{ "source-column", required_argument,	NULL, OPT_SOURCE_COL },
+		{ "topic",	required_argument,	NULL, 't' },
+		{ "topic-format", required_argument,	NULL,
+		    OPT_TOPIC_FORMAT },
+		{ "ts-column",	required_argument,	NULL, OPT_TS_COL },
+		{ "value-column", required_argument,	NULL, OPT_VALUE_COL },
 		{ NULL,			0,			NULL, 0 }
 	};
 	int ch;
@@ -89,7 +144,7 @@ parse_args(int argc, char **argv, struct read_opts *o)
 	o->count = -1;
 	o->timeout = -1;
 	o->qos = 1;
-	while ((ch = getopt_long(argc, argv, "1c:hi:m:quVvW:", longopts,
+	while ((ch = getopt_long(argc, argv, "1c:f:hi:m:qt:uVvW:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '1':
@@ -97,6 +152,12 @@ parse_args(int argc, char **argv, struct read_opts *o)
 			break;
 		case 'c':
 			o->count = iiot_xint("--count", optarg, 1, LLONG_MAX);
+			break;
+		case 'f':
+			if (iiot_fmt_parse(optarg) < 0)
+				iiot_usage_error(SYNOPSIS, "invalid --format: "
+				    "'%s'", optarg);
+			o->format = optarg;
 			break;
 		case 'h':
 			usage();
@@ -113,6 +174,12 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		case 'q':
 			iiot_verbosity = -1;
 			break;
+		case 't':
+			if (o->ntopics >= MAX_TOPICS)
+				iiot_usage_error(SYNOPSIS, "too many -t");
+			topics[o->ntopics++] = optarg;
+			o->topics = topics;
+			break;
 		case 'u':
 			o->unbuffered = 1;
 			break;
@@ -128,6 +195,48 @@ parse_args(int argc, char **argv, struct read_opts *o)
 			break;
 		case OPT_EMIT_ERRORS:
 			o->emit_errors = 1;
+			break;
+		case OPT_CAFILE:
+			o->cafile = optarg;
+			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
+		case OPT_CLIENT_ID:
+			o->client_id = optarg;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			o->password_file = optarg;
+			break;
+		case OPT_QOS:
+			o->qos = (int)iiot_xint("--qos", optarg, 0, 2);
+			break;
+		case OPT_SENSOR_COL:
+			o->col_sensor = optarg;
+			break;
+		case OPT_SESSION:
+			o->session = 1;
+			break;
+		case OPT_SOURCE:
+			o->source = optarg;
+			break;
+		case OPT_SOURCE_COL:
+			o->col_source = optarg;
+			break;
+		case OPT_TOPIC_FORMAT:
+			o->topic_format = optarg;
+			break;
+		case OPT_TS_COL:
+			o->col_ts = optarg;
+			break;
+		case OPT_VALUE_COL:
+			o->col_value = optarg;
 			break;
 		default:
 			iiot_usage_error(SYNOPSIS, NULL);

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* archive.h: the parts of iiot-archive, one file per subcommand. */
+#ifndef ARCHIVE_H
+#define ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct iiot_db;
+
+/* Subcommands. */
+enum {
+	CMD_WRITE, CMD_QUERY, CMD_SERIES, CMD_ROTATE, CMD_VERIFY, CMD_BACKUP
+};
+
+/* Aggregates of --agg, in the order of agg_names[]. */
+enum {
+	AGG_NONE = -1, AGG_MEAN, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST,
+	AGG_SUM, AGG_COUNT, AGG_DELTA
+};
+extern const char *const agg_names[];
+
+/*
+ * Options of iiot-archive, filled by parse_args() in main.c and read by
+ * each subcommand.
+ */
+struct options {
+	int cmd;
+	const char *db;			/* -d, IIOT_DB, or "iiot.db" */
+	int unbuffered;
+
+	/* write */
+	long long batch;		/* commit every N records */
+	int64_t interval;		/* ms: or when the batch is this old */
+	int64_t busy;			/* ms: wait for another writer */
+
+	/* query and series */
+	const char **sensors, **sources, **tags;	/* globs; tags KEY=GLOB */
+	size_t nsensors, nsources, ntags;
+	int64_t since, until;		/* ms; IIOT_TS_NONE when not given */
+	int64_t every;			/* ms; 0 without --every */
+	int agg;
+	int last;
+	int fmt;			/* IIOT_FMT_* */
+	int replay;
+	double speed;
+
+	/* rotate, verify, backup */
+	const char *dir;		/* -a: archive directory */
+	const char *tz;			/* --tz, NULL for UTC */
+	int64_t before;			/* rotate days ending at or before */
+	int64_t retention;		/* ms; -1 for none */
+	const char *dest;		/* backup target */
+};
+
+/* The schema: SQL steps from version i to i + 1 (schema.c). */
+extern const char *const schema_steps[];
+extern const int schema_version;
+
+/*
+ * Open the archive for writing (created and migrated as needed) or for
+ * reading (any known schema version); exit 1 with a message on failure.
+ */
+struct iiot_db *archive_open_write(const char *path, int64_t busy_ms);
+struct iiot_db *archive_open_read(const char *path, int64_t busy_ms);
+
+/*
+ * Report a database failure on path and exit 1 (after what, if any
+ * records were not committed, their count).
+ */
+void archive_fail(struct iiot_db *db, const char *what, const char *path,
+    unsigned long long lost) __attribute__((noreturn));
+
+/* The subcommands; each returns the exit status. */
+int cmd_write(const struct options *o);
+int cmd_query(const struct options *o);
+int cmd_series(const struct options *o);
+int cmd_rotate(const struct options *o);
+int cmd_verify(const struct options *o);
+int cmd_backup(const struct options *o);
+
+#endif /* ARCHIVE_H */

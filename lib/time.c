@@ -167,8 +167,13 @@ iiot_time_format(int64_t ms, char *buf)
 	unsigned m, d, sod;
 	char *p = buf;
 
-	days = ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
-	rem = ms - days * DAY_MS;
+	/* Floor division, which also holds for INT64_MIN (IIOT_TS_NONE). */
+	days = ms / DAY_MS;
+	rem = ms % DAY_MS;
+	if (rem < 0) {
+		rem += DAY_MS;
+		days--;
+	}
 	iiot_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		memcpy(buf, "0000-00-00T00:00:00.000Z", 25);

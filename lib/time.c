@@ -204,7 +204,7 @@ int
 iiot_duration_parse(const char *s, int64_t *out)
 {
 	double total = 0, v;
-	const char *p = s;
+	const char *p = s, *start;
 	char *end;
 	int64_t unit;
 
@@ -214,6 +214,7 @@ iiot_duration_parse(const char *s, int64_t *out)
 		if (!isdigit((unsigned char)*p) && *p != '.')
 			goto bad;
 		errno = 0;
+		start = p;
 		v = strtod(p, &end);
 		if (end == p || errno || v < 0)
 			goto bad;
@@ -236,7 +237,7 @@ iiot_duration_parse(const char *s, int64_t *out)
 		} else if (*p == 'w') {
 			unit = 7 * DAY_MS;
 			p++;
-		} else if (*p == '\0' && p != s && total == 0) {
+		} else if (*p == '\0' && start == s) {
 			unit = 1000;	/* a bare number is seconds */
 		} else {
 			goto bad;

@@ -259,28 +259,33 @@ size_t
 iiot_duration_format(int64_t ms, char *buf)
 {
 	static const struct {
-		int64_t ms;
+		uint64_t ms;
 		char name[3];
 	} units[] = {
 		{ DAY_MS, "d" }, { 3600000, "h" }, { 60000, "m" },
 		{ 1000, "s" }, { 1, "ms" },
 	};
 	size_t i, len = 0;
+	uint64_t left;
 	int n;
 
 	if (ms == 0) {
 		memcpy(buf, "0s", 3);
 		return 2;
 	}
+	/* A negative duration is its length with a sign ("-1m30s"). */
+	left = ms < 0 ? -(uint64_t)ms : (uint64_t)ms;
+	if (ms < 0)
+		buf[len++] = '-';
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (ms < units[i].ms)
+		if (left < units[i].ms)
 			continue;
-		n = snprintf(buf + len, 32 - len, "%lld%s",
-		    (long long)(ms / units[i].ms), units[i].name);
+		n = snprintf(buf + len, 32 - len, "%llu%s",
+		    (unsigned long long)(left / units[i].ms), units[i].name);
 		if (n < 0 || (size_t)n >= 32 - len)
 			break;
 		len += (size_t)n;
-		ms %= units[i].ms;
+		left %= units[i].ms;
 	}
 	return len;
 }

@@ -66,6 +66,12 @@ int iiot_lines_fd(const struct iiot_lines *l);
 void iiot_lines_free(struct iiot_lines *l);
 
 /*
+ * Return 1 if a line holds only blanks (space, tab, CR): programs skip
+ * such lines silently, as JSON parsers skip white space.
+ */
+int iiot_line_blank(const char *line, size_t len);
+
+/*
  * Set up stdout for records: a large buffer, flushed by the line reader
  * before it blocks, or after every record when unbuffered is set.
  */

@@ -184,6 +184,17 @@ iiot_lines_next(struct iiot_lines *l, const char **line, size_t *len)
 	return 1;
 }
 
+int
+iiot_line_blank(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return 0;
+	return 1;
+}
+
 static int unbuffered_out;
 
 void

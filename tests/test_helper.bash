@@ -104,3 +104,36 @@ stop_mosquitto() {
 gen_stream() {
 	"$TOP/scripts/gen-stream" -n "$1" -s "${2:-1}"
 }
+
+# check_synopsis PROG: the synopsis in PROG --help is the one in its man
+# page, word for word.
+check_synopsis() {
+	local prog=$1 help man
+	help=$("$prog" --help | sed -n '/^usage:/,/^$/p' | tr -s ' \t\n' ' ' |
+	    sed 's/^usage: //; s/ $//')
+	man=$(mandoc -Tascii "$TOP/man/$prog.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
+	    tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//')
+	if [ "$help" != "$man" ]; then
+		echo "--help: $help"
+		echo "man:    $man"
+		return 1
+	fi
+}
+
+# run_man_examples PROG INPUT: run every example command of PROG's man
+# page that is a lone PROG command (a .Dl line starting with PROG, no
+# pipe), with INPUT on stdin; each must exit 0.
+run_man_examples() {
+	local prog=$1 input=$2 cmd n=0
+	while IFS= read -r cmd; do
+		case "$cmd" in *"|"*) continue ;; esac
+		n=$((n + 1))
+		if ! bash -c "$cmd" < "$input" > /dev/null; then
+			echo "example failed: $cmd"
+			return 1
+		fi
+	done < <(sed -n "s/^\.Dl \($prog .*\)/\1/p" "$TOP/man/$prog.1" |
+	    sed 's/\\-/-/g; s/\\(dq/"/g')
+	[ "$n" -gt 0 ]
+}

@@ -18,12 +18,12 @@
 
 #define SYNOPSIS \
 "iiot-filter [-cquVvx] [-e expr] [-m num] [-o format] [-s glob]\n" \
-"                   [-t key=glob] [--source glob] [--min x] [--max x]\n" \
-"                   [--since time] [--until time] [--quality q]\n" \
-"                   [--deadband x[%] [--heartbeat dur] | --dedupe |\n" \
-"                   --every dur --agg func | --rate[=dur]]\n" \
-"                   [--fields list] [--set key=value] [--scale f]\n" \
-"                   [--offset f] [--unit u] [--strict] [file ...]"
+"                   [-t key=glob] [--agg func] [--deadband x[%]] [--dedupe]\n" \
+"                   [--every dur] [--fields list] [--heartbeat dur]\n" \
+"                   [--max x] [--min x] [--offset f] [--quality q]\n" \
+"                   [--rate[=dur]] [--scale f] [--set key=value]\n" \
+"                   [--since time] [--source glob] [--strict] [--unit u]\n" \
+"                   [--until time] [file ...]"
 
 /* Reductions: at most one per run. */
 enum reduce { R_NONE, R_DEADBAND, R_DEDUPE, R_EVERY, R_RATE };
@@ -863,12 +863,12 @@ bad_line(const struct options *o, struct state *st, const char *name,
 	st->skipped++;
 	st->failed = 1;
 	if (o->strict) {
-		iiot_warnx("%s%sline %lu: %s", name ? name : "", name ? ":" : "",
-		    lineno, iiot_strerror(err));
+		iiot_warnx("%s%s%lu: %s", name ? name : "line ", name ? ":" :
+		    "", lineno, iiot_strerror(err));
 		st->done = 1;
 		return;
 	}
-	iiot_warnx_limited(&st->rl, "%s%sline %lu: %s", name ? name : "",
+	iiot_warnx_limited(&st->rl, "%s%s%lu: %s", name ? name : "line ",
 	    name ? ":" : "", lineno, iiot_strerror(err));
 }
 
@@ -902,6 +902,8 @@ filter_fd(const struct options *o, struct state *st, int fd,
 			break;
 		}
 		st->lines++;
+		if (iiot_line_blank(line, len))
+			continue;
 		if (!may_hold(&o->lit_sensors, line, len) ||
 		    !may_hold(&o->lit_sources, line, len))
 			continue;

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* state.c: iiot-alert's state file, written atomically, and "ack". */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "iiot.h"
+#include "iiot_thresh.h"
+#include "iiot_x.h"
+#include "alert.h"
+
+/* The identity of the file as this process last wrote or read it. */
+static dev_t last_dev;
+static ino_t last_ino;
+
+static int
+read_all(const char *path, struct iiot_buf *b)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || iiot_buf_add(b, chunk, n) == -1) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+	close(fd);
+	return iiot_buf_addc(b, '\0');
+}
+
+int
+state_load(const char *path, struct iiot_thresh *t)
+{
+	struct iiot_buf b = IIOT_BUF_INIT;
+	struct stat sb;
+
+	if (read_all(path, &b) == -1) {
+		iiot_buf_release(&b);
+		return errno == ENOENT ? 0 : -1;
+	}
+	if (stat(path, &sb) == 0) {
+		last_dev = sb.st_dev;
+		last_ino = sb.st_ino;
+	}
+	iiot_thresh_state_read(t, b.data, 0);
+	iiot_buf_release(&b);
+	return 0;
+}
+
+static int
+write_atomic(const char *path, const struct iiot_buf *b)
+{
+	char tmp[4096];
+	struct stat sb;
+	int fd, e, n;
+	size_t off = 0;
+	ssize_t w;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	while (off < b->len) {
+		w = write(fd, b->data + off, b->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			goto fail;
+		off += w;
+	}
+	if (fchmod(fd, 0600) == -1 || fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	if (stat(path, &sb) == 0) {
+		last_dev = sb.st_dev;
+		last_ino = sb.st_ino;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+int
+state_save(const char *path, const struct iiot_thresh *t)
+{
+	struct iiot_buf b = IIOT_BUF_INIT;
+	int rc;
+
+	if (iiot_buf_adds(&b, "") == -1 ||
+	    iiot_thresh_state_write(t, &b) == -1) {
+		iiot_buf_release(&b);
+		return -1;
+	}
+	rc = write_atomic(path, &b);
+	iiot_buf_release(&b);
+	return rc;
+}
+
+void
+state_merge_acks(const char *path, struct iiot_thresh *t)
+{
+	struct iiot_buf b = IIOT_BUF_INIT;
+	struct stat sb;
+
+	if (stat(path, &sb) == -1 ||
+	    (sb.st_dev == last_dev && sb.st_ino == last_ino))
+		return;
+	last_dev = sb.st_dev;
+	last_ino = sb.st_ino;
+	if (read_all(path, &b) == 0)
+		iiot_thresh_state_read(t, b.data, 1);
+	iiot_buf_release(&b);
+}
+
+/*
+ * Set "acked" on the active alarms of the state file that match one of
+ * the patterns, without knowing the rules: the file is edited as text.
+ */
+int
+state_ack(const char *path, char **patterns, int n)
+{
+	struct iiot_buf in = IIOT_BUF_INIT, out = IIOT_BUF_INIT;
+	const char *s, *eol;
+	cJSON *o, *j;
+	char full[1024], *txt;
+	const char *alert, *src, *sen, *st;
+	int i, hit, count = 0, status = IIOT_EXIT_OK;
+
+	if (read_all(path, &in) == -1) {
+		iiot_warn("cannot read state file '%s'", path);
+		return IIOT_EXIT_FAIL;
+	}
+	for (s = in.data; *s; s = eol ? eol + 1 : s + strlen(s)) {
+		eol = strchr(s, '\n');
+		o = cJSON_ParseWithLength(s, eol ? (size_t)(eol - s) :
+		    strlen(s));
+		if (o == NULL)
+			continue;
+		alert = cJSON_GetStringValue(cJSON_GetObjectItem(o, "alert"));
+		src = cJSON_GetStringValue(cJSON_GetObjectItem(o, "source"));
+		sen = cJSON_GetStringValue(cJSON_GetObjectItem(o, "sensor"));
+		st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "state"));
+		hit = 0;
+		if (alert && src && sen && st && (strcmp(st, "firing") == 0 ||
+		    strcmp(st, "clearing") == 0)) {
+			snprintf(full, sizeof(full), "%s@%s/%s", alert, src,
+			    sen);
+			for (i = 0; i < n; i++)
+				if (iiot_glob_match(patterns[i], alert) ||
+				    iiot_glob_match(patterns[i], full))
+					hit = 1;
+		}
+		if (hit && (j = cJSON_GetObjectItem(o, "acked")) != NULL &&
+		    !cJSON_IsTrue(j)) {
+			cJSON_ReplaceItemInObject(o, "acked",
+			    cJSON_CreateTrue());
+			count++;
+			printf("acknowledged %s\n", full);
+		}
+		if ((txt = cJSON_PrintUnformatted(o)) == NULL) {
+			cJSON_Delete(o);
+			status = IIOT_EXIT_FAIL;
+			break;
+		}
+		iiot_buf_adds(&out, txt);
+		iiot_buf_addc(&out, '\n');
+		free(txt);
+		cJSON_Delete(o);
+	}
+	if (status == IIOT_EXIT_OK && count == 0) {
+		iiot_warnx("no active alarm matches");
+		status = IIOT_EXIT_FAIL;
+	} else if (status == IIOT_EXIT_OK) {
+		if (iiot_buf_adds(&out, "") == -1 ||
+		    write_atomic(path, &out) == -1) {
+			iiot_warn("cannot write state file '%s'", path);
+			status = IIOT_EXIT_FAIL;
+		}
+	}
+	iiot_buf_release(&in);
+	iiot_buf_release(&out);
+	return status;
+}

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+# prog.mk: extra libraries of iiot-sim (a libmodbus server).
+iiot-sim_LIBS = $(MODBUS_LIBS)

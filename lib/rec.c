@@ -459,14 +459,17 @@ scan_flat(struct iiot_rec *r, int *have_value)
 			if (memcmp(k, "ts", 2) != 0)
 				break;
 			r->has_ts = 1;
+			/*
+			 * cJSON decides on anything else: an inexact number
+			 * (1795965465.1234567) may still be a valid time, and
+			 * a bad one must not hide a later syntax error.
+			 */
 			if (type == cJSON_String) {
-				if (esc)
+				if (esc || iiot_time_parse(v, vn, &r->ts) < 0)
 					return 0;
-				if (iiot_time_parse(v, vn, &r->ts) < 0)
-					goto bad_ts;
 			} else if (type != cJSON_Number || !exact ||
 			    iiot_time_from_number(num, &r->ts) < 0) {
-				goto bad_ts;
+				return 0;
 			}
 			break;
 		case 4:
@@ -510,9 +513,6 @@ scan_flat(struct iiot_rec *r, int *have_value)
 			return 1;
 		return 0;
 	}
-bad_ts:
-	errno = IIOT_ETS;
-	return -1;
 }
 
 /* Build the tree of a record parsed by the fast path, on demand. */

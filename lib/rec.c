@@ -269,7 +269,8 @@ skip_ws(const char *p, const char *end)
 }
 
 /* Scan a string at p (after its opening quote).  Returns the closing
- * quote, or NULL if invalid; *esc tells whether it holds escapes. */
+ * quote, or NULL if invalid or holding a \u escape (cJSON rejects an
+ * unpaired surrogate); *esc tells whether it holds escapes. */
 static const char *
 scan_string(const char *p, const char *end, int *esc)
 {
@@ -285,15 +286,7 @@ scan_string(const char *p, const char *end, int *esc)
 			*esc = 1;
 			if (++p >= end)
 				return NULL;
-			if (*p == 'u') {
-				int i;
-
-				for (i = 1; i <= 4; i++)
-					if (p + i >= end || !isxdigit(
-					    (unsigned char)p[i]))
-						return NULL;
-				p += 4;
-			} else if (strchr("\"\\/bfnrt", *p) == NULL ||
+			if (*p == 'u' || strchr("\"\\/bfnrt", *p) == NULL ||
 			    *p == '\0') {
 				return NULL;
 			}

@@ -805,6 +805,9 @@ iiot_rec_del(struct iiot_rec *r, const char *key)
 	}
 	it->type = cJSON_NULL;
 	cache_field(r, it);
+	/* An earlier field of the same name now wins. */
+	if ((it = find(r, key)) != NULL)
+		cache_field(r, it);
 	r->dirty = 1;
 	return 0;
 }
@@ -839,6 +842,9 @@ iiot_rec_project(struct iiot_rec *r, const char *const *keys, size_t n)
 	for (i = 0; i < nk; i++)
 		cJSON_AddItemToArray(d->root, kept[i]);
 	cur = NULL;
+	/* Dropping a duplicate of a kept field cleared its view. */
+	for (i = 0; i < nk; i++)
+		cache_field(r, kept[i]);
 	r->dirty = 1;
 	return 0;
 }

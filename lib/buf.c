@@ -129,7 +129,8 @@ iiot_buf_add_json_num(struct iiot_buf *b, double d)
 
 	if (!isfinite(d))
 		return iiot_buf_add(b, "null", 4);
-	if (d == (double)(long long)d && fabs(d) < 1e15) {
+	/* Range first: converting a larger double to long long is UB. */
+	if (fabs(d) < 1e15 && d == (double)(long long)d) {
 		n = snprintf(tmp, sizeof(tmp), "%lld", (long long)d);
 	} else {
 		/* The shortest of 15, 16 or 17 digits that reads back. */

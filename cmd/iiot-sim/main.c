@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -377,6 +378,25 @@ serve_until(struct server *s, int64_t deadline)
 		modbus_flush(s->rtu);
 }
 
+/* Write the true values of every point as records. */
+static int
+write_records(struct server *s, struct iiot_buf *out)
+{
+	iiot_buf_reset(out);
+	plant_records(s->plant, iiot_now_ms(), out);
+	if ((out->len > 0 && fwrite(out->data, 1, out->len, stdout) !=
+	    out->len) || fflush(stdout) != 0) {
+		if (errno == EPIPE) {
+			/* A reader that went away ends us like a filter. */
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
+		iiot_warn("cannot write records");
+		return -1;
+	}
+	return 0;
+}
+
 /* Load the catalogue to serve: the file, or the built-in plant. */
 static struct iiot_map *
 load(const struct options *o)
@@ -454,7 +474,7 @@ main(int argc, char **argv)
 	struct server s;
 	struct iiot_map *m;
 	struct iiot_buf out = IIOT_BUF_INIT;
-	int64_t start, next, next_out;
+	int64_t start, tick, every;
 	int port, i, status = IIOT_EXIT_OK;
 
 	iiot_setprogname(argv[0]);
@@ -472,7 +492,6 @@ main(int argc, char **argv)
 	s.plant = make_plant(&o, m);
 	s.rtu_unit = rtu_unit(&o, m);
 	start = iiot_mono_ms();
-	plant_step(s.plant, 0);
 	port = listen_tcp(&s, &o);
 	if (o.rtu != NULL)
 		open_rtu(&s, &o);
@@ -487,24 +506,23 @@ main(int argc, char **argv)
 	}
 	iiot_debug(1, "listening on %s:%d", o.addr, port);
 
-	next = next_out = start;
-	while (!iiot_sig_term) {
-		serve_until(&s, next);
-		if (iiot_mono_ms() < next)
+	/*
+	 * Simulated time advances in ticks, whatever the load, so that a
+	 * seed gives the same signals; late ticks are caught up.
+	 */
+	every = o.interval / TICK_MS > 0 ? o.interval / TICK_MS : 1;
+	for (tick = 0; !iiot_sig_term; ) {
+		if (tick > 0)
+			serve_until(&s, start + tick * TICK_MS);
+		if (iiot_sig_term || iiot_mono_ms() < start + tick * TICK_MS)
 			continue;
-		plant_step(s.plant, iiot_mono_ms() - start);
-		next += TICK_MS;
-		if (o.output && iiot_mono_ms() >= next_out) {
-			plant_records(s.plant, iiot_now_ms(), &out);
-			if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-			    fflush(stdout) != 0) {
-				iiot_warn("cannot write records");
-				status = IIOT_EXIT_FAIL;
-				break;
-			}
-			iiot_buf_reset(&out);
-			next_out += o.interval;
+		plant_step(s.plant, tick * TICK_MS);
+		if (o.output && tick % every == 0 &&
+		    write_records(&s, &out) == -1) {
+			status = IIOT_EXIT_FAIL;
+			break;
 		}
+		tick++;
 	}
 	iiot_debug(1, "%lu requests answered", s.requests);
 

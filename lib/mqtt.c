@@ -242,7 +242,9 @@ cb_connect(struct mosquitto *mosq, void *obj, int rc, int flags)
 	size_t i;
 
 	if (rc != 0) {
-		set_err(m, mosquitto_connack_string(rc));
+		set_err(m, rc == 4 ? "refused: bad user name or password" :
+		    rc == 5 ? "refused: not authorized (check the user name "
+		    "and password)" : mosquitto_connack_string(rc));
 		/* Credentials and authorization do not fix themselves. */
 		if (rc == 4 || rc == 5)
 			m->fatal = 1;
@@ -299,12 +301,21 @@ static void
 cb_log(struct mosquitto *mosq, void *obj, int level, const char *str)
 {
 	struct iiot_mqtt *m = obj;
+	const char *p;
 
 	(void)mosq;
 	(void)level;
-	if (strstr(str, "OpenSSL Error") != NULL ||
-	    strstr(str, "certificate") != NULL)
-		snprintf(m->tlserr, sizeof(m->tlserr), "%s", str);
+	if (strstr(str, "OpenSSL Error") == NULL &&
+	    strstr(str, "certificate") == NULL)
+		return;
+	/* "OpenSSL Error[0]: error:0A000086:SSL routines::certificate..." */
+	if ((p = strstr(str, "::")) != NULL)
+		str = p + 2;
+	if (strstr(str, "verify failed") != NULL)
+		snprintf(m->tlserr, sizeof(m->tlserr), "TLS: %s (is the "
+		    "broker's certificate signed by --cafile?)", str);
+	else if (m->tlserr[0] == '\0')
+		snprintf(m->tlserr, sizeof(m->tlserr), "TLS: %s", str);
 }
 
 static int

@@ -408,7 +408,7 @@ ingest_line(struct state *st, const char *line, size_t len)
 	}
 	if (st->o->payload_value) {
 		iiot_buf_reset(&st->payload);
-		if (iiot_rec_field_json(&st->rec, "value", &st->payload) < 0)
+		if (iiot_buf_add_json_num(&st->payload, st->rec.value) < 0)
 			iiot_err(IIOT_EXIT_FAIL, "cannot format value");
 		p = st->payload.data;
 		plen = st->payload.len;
@@ -554,15 +554,17 @@ run(struct state *st)
 			iiot_warn("cannot wait for input");
 			st->fatal = 1;
 		}
-		if (iiot_mqtt_state(st->m) == IIOT_MQTT_DOWN &&
+		if (!st->fatal && iiot_mqtt_state(st->m) == IIOT_MQTT_DOWN &&
 		    iiot_mqtt_error(st->m)[0] != '\0')
 			iiot_complain(&st->down, iiot_mono_ms(),
 			    "cannot reach broker '%s:%d': %s (records are "
 			    "queued)", o->url.host, o->url.port,
 			    iiot_mqtt_error(st->m));
 		db_exec(st, "BEGIN");
-		if (want_in && (r == 1 || iiot_lines_pending(st->in) > 0))
+		if (want_in && (r == 1 || iiot_lines_pending(st->in) > 0)) {
 			ingest(st);
+			iiot_debug(2, "%lld records queued", st->queued);
+		}
 		forget_acked(st);
 		db_exec(st, "COMMIT");
 		send_queued(st);

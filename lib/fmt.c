@@ -164,6 +164,9 @@ add_line_protocol(struct iiot_buf *b, const struct iiot_rec *r)
 	if (iiot_buf_add(b, " value=", 7) < 0 ||
 	    iiot_buf_add_json_num(b, r->value) < 0)
 		return -1;
+	/* ms to ns as text, which cannot overflow; 0 is not "0000000". */
+	if (r->ts == 0)
+		return iiot_buf_add(b, " 0", 2);
 	return iiot_buf_addf(b, " %lld000000", (long long)r->ts);
 }
 

@@ -50,11 +50,18 @@ classify(int rc)
 static int
 fail(struct iiot_db *db, int rc)
 {
-	int ext = sqlite3_extended_errcode(db->h);
+	int ext = sqlite3_extended_errcode(db->h), saved = errno;
 
 	db->errclass = classify(rc ? rc : ext);
-	/* A file grown past RLIMIT_FSIZE is a full disk for our purpose. */
-	if (ext == SQLITE_IOERR_WRITE && sqlite3_system_errno(db->h) == EFBIG)
+	/*
+	 * A file grown past RLIMIT_FSIZE (EFBIG) or a full disk may come
+	 * back as a write error: it is a full disk for our purpose.  SQLite
+	 * does not always keep the errno, but errno still holds it.
+	 */
+	if ((ext & 0xff) == SQLITE_IOERR &&
+	    (sqlite3_system_errno(db->h) == EFBIG ||
+	    sqlite3_system_errno(db->h) == ENOSPC ||
+	    saved == EFBIG || saved == ENOSPC))
 		db->errclass = IIOT_DB_EFULL;
 	snprintf(db->msg, sizeof(db->msg), "%s", sqlite3_errmsg(db->h));
 	errno = IIOT_EDB;
@@ -292,6 +299,11 @@ iiot_db_migrate(struct iiot_db *db, const char *const *steps, int n)
 	char sql[64], msg[128];
 	int v, i;
 
+	/* Up to date: no need for the write lock. */
+	if (iiot_db_version(db, &v) < 0)
+		return -1;
+	if (v == n)
+		return 0;
 	if (iiot_db_begin(db) < 0)
 		return -1;
 	if (iiot_db_version(db, &v) < 0)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "iiot_db.h"
 #include "iiot_log.h"
@@ -80,9 +81,11 @@ open_or_die(const char *path, int flags, int64_t busy_ms)
 	db = iiot_db_open(path, flags, busy_ms > 0x7fffffff ? 0x7fffffff :
 	    (int)busy_ms, &msg);
 	if (db == NULL) {
-		fprintf(stderr, "%s: cannot open archive: '%s': %s\n",
+		fprintf(stderr, "%s: cannot open archive: '%s': %s%s\n",
 		    iiot_progname(), path, msg != NULL ? msg :
-		    iiot_strerror(errno));
+		    iiot_strerror(errno), !(flags & IIOT_DB_RDONLY) &&
+		    access(path, W_OK) < 0 && errno == EACCES ?
+		    " (read-only file or directory)" : "");
 		free(msg);
 		exit(IIOT_EXIT_FAIL);
 	}

@@ -238,8 +238,10 @@ store(struct writer *w, const struct iiot_rec *r)
 	tags = w->tags.len > 0 ? w->tags.data : NULL;
 	extra = w->extra.len > 0 ? w->extra.data : NULL;
 	if (w->pending == 0) {
+		w->pending = 1;		/* this record, if we cannot */
 		if (iiot_db_begin(w->db) < 0)
 			writer_die(w, "cannot begin a transaction");
+		w->pending = 0;
 		w->batch_start = iiot_mono_ms();
 	}
 	/* Counted first: a failure below loses this record too. */

@@ -1567,7 +1567,8 @@ tags_match(const struct rule *r, const struct iiot_rec *rec)
 
 /* The firing condition on a record: 1, 0, or -1 when unknown. */
 static int
-fire_cond(struct inst *in, const struct iiot_rec *rec, int good)
+fire_cond(struct inst *in, const struct iiot_rec *rec, int good, double *thr,
+    int *has_thr)
 {
 	const struct rule *r = in->rule;
 	const struct cond *c = &r->fire;
@@ -1579,8 +1580,7 @@ fire_cond(struct inst *in, const struct iiot_rec *rec, int good)
 	switch (c->kind) {
 	case C_QUAL:
 		q = rec->quality ? rec->quality : "good";
-		in->thr = 0;
-		in->has_thr = 0;
+		*has_thr = 0;
 		return (strcmp(q, c->word) == 0) == (c->op == OP_EQ);
 	case C_STALE:
 		return 0;
@@ -1601,8 +1601,7 @@ fire_cond(struct inst *in, const struct iiot_rec *rec, int good)
 			in->prev_t = rec->ts;
 			in->has_prev = 1;
 		}
-		in->thr = c->a * 60;	/* per minute, for people */
-		in->has_thr = 1;
+		*thr = c->a * 60;	/* per minute, for people */
 		return res;
 	case C_DEV:
 		if (in->has_mean) {
@@ -1618,12 +1617,10 @@ fire_cond(struct inst *in, const struct iiot_rec *rec, int good)
 			in->has_mean = 1;
 		}
 		in->mean_t = rec->ts;
-		in->thr = c->a;
-		in->has_thr = 1;
+		*thr = c->a;
 		return res;
 	default:
-		in->has_thr = 1;
-		return vcond(c, v, &in->thr);
+		return vcond(c, v, thr);
 	}
 }
 
@@ -1633,8 +1630,8 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 {
 	const struct rule *r = in->rule;
 	int64_t ts = rec->ts;
-	double thr = 0, ethr;
-	int f, c, sev;
+	double thr = 0, ethr, fthr = 0;
+	int f, c, sev, has_fthr = 1;
 
 	in->seen = ts;
 	if (r->fire.kind == C_STALE) {
@@ -1643,7 +1640,7 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 		in->st = ST_OK;
 		return;
 	}
-	f = fire_cond(in, rec, good);
+	f = fire_cond(in, rec, good, &fthr, &has_fthr);
 	if (f == -1)
 		return;
 	if (f && r->wh.quant != W_NONE && !while_holds(t, r, in->ser))
@@ -1654,6 +1651,8 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 			break;
 		in->since = ts;
 		in->sev = r->sev;
+		in->thr = fthr;
+		in->has_thr = has_fthr;
 		if (r->nesc > 0)
 			in->sev = esc_sev(in, rec->value, &in->thr);
 		if (r->for_ms == 0)
@@ -1719,10 +1718,14 @@ iiot_thresh_feed(struct iiot_thresh *t, const struct iiot_rec *rec,
 	size_t i;
 	int good;
 
+	/*
+	 * What fell due strictly before this record happened without it;
+	 * what falls due at its very time is decided by the record.
+	 */
+	if (rec->ts != IIOT_TS_NONE && rec->ts - 1 >= t->deadline)
+		iiot_thresh_tick(t, rec->ts - 1, cb, arg);
 	if (t->clock == IIOT_TS_NONE || rec->ts > t->clock)
 		t->clock = rec->ts;
-	if (t->clock >= t->deadline)
-		iiot_thresh_tick(t, t->clock, cb, arg);
 	if ((s = series_get(t, rec->source, rec->sensor)) == NULL)
 		return -1;
 	good = rec->quality == NULL || strcmp(rec->quality, "good") == 0;

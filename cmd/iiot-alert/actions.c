@@ -821,7 +821,10 @@ mail_message(const struct job *j, struct iiot_buf *b)
 			const char *e = j->env[i] + 5, *v = strchr(e, '=') + 1;
 			size_t k;
 
-			iiot_buf_addf(b, "%.*s: ", (int)(v - e - 1), e);
+			for (k = 0; e + k < v - 1; k++)
+				iiot_buf_addc(b, e[k] >= 'A' && e[k] <= 'Z' ?
+				    e[k] - 'A' + 'a' : e[k]);
+			iiot_buf_adds(b, ": ");
 			for (k = 0; v[k]; k++)
 				iiot_buf_addc(b, (unsigned char)v[k] < ' ' ?
 				    ' ' : v[k]);
@@ -1036,7 +1039,15 @@ perform(struct job *j, char *why, size_t whysz)
 
 	switch (a->kind) {
 	case K_EXEC:
-		return run_prog(a, a->argv, j->env, j->json, why, whysz);
+		/* The event, as one line of JSON Lines. */
+		if (iiot_buf_adds(&msg, j->json) == -1 ||
+		    iiot_buf_addc(&msg, '\n') == -1) {
+			snprintf(why, whysz, "out of memory");
+			return -1;
+		}
+		rc = run_prog(a, a->argv, j->env, msg.data, why, whysz);
+		iiot_buf_release(&msg);
+		return rc;
 	case K_MAIL:
 		mail_message(j, &msg);
 		if (msg.data == NULL) {

@@ -25,6 +25,9 @@
 "                  [--queue n] [file]\n" \
 "       iiot-alert ack pattern ... -s state"
 
+/* Before the first record, how long the clock waits for it (ms). */
+#define START_GRACE	2000
+
 /* Nagios plugin statuses, for --check. */
 #define NAGIOS_OK	0
 #define NAGIOS_WARNING	1
@@ -51,6 +54,7 @@ struct run {
 	struct iiot_buf buf;
 	struct iiot_ratelimit rl;
 	int64_t last_ts, last_mono;	/* data time and when it came */
+	int64_t start_mono;
 	int dirty, failed;
 	unsigned long events;
 };
@@ -318,10 +322,14 @@ idle_tick(struct run *r)
 {
 	int64_t now;
 
-	if (r->last_ts == IIOT_TS_NONE)
+	if (r->last_ts == IIOT_TS_NONE) {
+		/* Give the first record time to come before the clock. */
+		if (iiot_mono_ms() - r->start_mono < START_GRACE)
+			return;
 		now = iiot_now_ms();
-	else
+	} else {
 		now = r->last_ts + (iiot_mono_ms() - r->last_mono);
+	}
 	if (r->o->state != NULL)
 		state_merge_acks(r->o->state, r->t);
 	iiot_thresh_tick(r->t, now, on_event, r);
@@ -333,8 +341,11 @@ idle_tick(struct run *r)
 static int
 idle_timeout(const struct run *r)
 {
-	int64_t d = iiot_thresh_deadline(r->t), clock, left;
+	int64_t d = iiot_thresh_deadline(r->t), clock, left, wait;
 
+	wait = START_GRACE - (iiot_mono_ms() - r->start_mono);
+	if (r->last_ts == IIOT_TS_NONE && wait > 0)
+		return wait > 1000 ? 1000 : (int)wait;
 	if (r->last_ts == IIOT_TS_NONE)
 		clock = iiot_now_ms();
 	else
@@ -417,6 +428,10 @@ run(struct run *r, int fd)
 			}
 			continue;
 		}
+		if (iiot_sig_hup) {
+			iiot_sig_hup = 0;
+			reload(r);
+		}
 		if (iiot_rec_parse(&r->rec, line, len) == -1) {
 			bad_line(r, iiot_lines_lineno(in), errno);
 			continue;
@@ -443,7 +458,7 @@ check(struct run *r, int fd)
 	struct iiot_buf all = IIOT_BUF_INIT, msg = IIOT_BUF_INIT,
 	    perf = IIOT_BUF_INIT;
 	struct iiot_thresh_alarm a;
-	const char *line;
+	const char *line, *prev_src = NULL, *prev_sen = NULL;
 	size_t len, it = 0, nrec = 0, nalarm = 0, off;
 	int rc, pass, status = NAGIOS_OK;
 
@@ -472,7 +487,12 @@ check(struct run *r, int fd)
 		}
 	iiot_thresh_tick(r->t, iiot_now_ms(), NULL, NULL);
 	while (iiot_thresh_alarm_next(r->t, &it, &a)) {
-		if (a.has_value) {
+		/* Performance data: each series once. */
+		if (a.has_value && (prev_src == NULL ||
+		    strcmp(prev_src, a.source) != 0 ||
+		    strcmp(prev_sen, a.sensor) != 0)) {
+			prev_src = a.source;
+			prev_sen = a.sensor;
 			iiot_buf_addf(&perf, "%s'%s/%s'=", perf.len ? " " : "",
 			    a.source, a.sensor);
 			iiot_buf_addf(&perf, "%.10g", a.value);
@@ -563,6 +583,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	r.o = &o;
 	r.last_ts = IIOT_TS_NONE;
+	r.start_mono = iiot_mono_ms();
 	if ((r.t = load_rules(&o, err, sizeof(err))) == NULL) {
 		if (o.check) {
 			printf("IIOT-ALERT UNKNOWN - %s\n", err);

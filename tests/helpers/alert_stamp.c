@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* alert_stamp.c: timestamps for iiot-alert's latency benchmark. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * alert_stamp hook FILE: as an iiot-alert hook, append "SEQ NS" to FILE,
+ * SEQ being |IIOT_VALUE|, NS the time the hook started.
+ * alert_stamp feed N GAP_MS FILE: write N records to stdout whose value
+ * changes sign each time (so each one changes an alarm's state), and
+ * append "SEQ NS" to FILE as each is sent.
+ */
+int
+main(int argc, char **argv)
+{
+	long long t = now_ns(), i, n;
+	const char *v;
+	FILE *f;
+
+	if (argc == 3 && strcmp(argv[1], "hook") == 0) {
+		if ((v = getenv("IIOT_VALUE")) == NULL ||
+		    (f = fopen(argv[2], "a")) == NULL)
+			return 1;
+		fprintf(f, "%.0f %lld\n", fabs(atof(v)), t);
+		return fclose(f) != 0;
+	}
+	if (argc == 5 && strcmp(argv[1], "feed") == 0) {
+		n = atoll(argv[2]);
+		if ((f = fopen(argv[4], "w")) == NULL)
+			return 1;
+		for (i = 1; i <= n; i++) {
+			usleep((useconds_t)atoi(argv[3]) * 1000);
+			t = now_ns();
+			printf("{\"source\":\"bench\",\"sensor\":\"x\","
+			    "\"value\":%lld}\n", i % 2 ? i : -i);
+			fflush(stdout);
+			fprintf(f, "%lld %lld\n", i, t);
+		}
+		return fclose(f) != 0;
+	}
+	fprintf(stderr, "usage: alert_stamp hook file | feed n gap_ms file\n");
+	return 2;
+}

@@ -495,6 +495,19 @@ test_build(struct iiot_rec *r)
 	ok = ok && strcmp(r->sensor, "t1") == 0 &&
 	    strcmp(r->source, "plc1") == 0 && r->value == 21.5 &&
 	    strcmp(r->unit, "degC") == 0 && r->ts == T0 && r->has_ts;
+	/* Written with a newline. */
+	{
+		char *text = NULL;
+		size_t size = 0;
+		FILE *f = open_memstream(&text, &size);
+
+		if (f == NULL)
+			return 0;
+		ok = ok && iiot_rec_write(r, f) == 0;
+		ok = fclose(f) == 0 && ok && size == b.len + 1 &&
+		    strncmp(text, b.data, b.len) == 0 && text[b.len] == '\n';
+		free(text);
+	}
 	/* Cleared again, it is empty, and reads back as written. */
 	iiot_buf_reset(&b);
 	ok = ok && iiot_rec_clear(r) == 0 && iiot_rec_format(r, &b) == 0 &&

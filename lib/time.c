@@ -216,7 +216,9 @@ iiot_duration_parse(const char *s, int64_t *out)
 		errno = 0;
 		start = p;
 		v = strtod(p, &end);
-		if (end == p || errno || v < 0)
+		/* Plain decimals only: strtod also reads "0x10" and "1e3". */
+		if (end == p || errno || v < 0 ||
+		    strspn(p, "0123456789.") != (size_t)(end - p))
 			goto bad;
 		p = end;
 		if (strncmp(p, "ms", 2) == 0) {

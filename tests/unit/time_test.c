@@ -157,7 +157,12 @@ static const struct {
 	{ ".", BAD, EINVAL },				/* a point alone */
 	{ "nan", BAD, EINVAL },				/* not a number */
 	{ "inf", BAD, EINVAL },				/* infinity */
-	{ "1e300s", BAD, ERANGE },			/* far too long */
+	{ "0x10s", BAD, EINVAL },			/* hexadecimal */
+	{ "1e3s", BAD, EINVAL },			/* an exponent */
+	{ "1e3", BAD, EINVAL },				/* bare, too */
+	{ "00.5s", 500, 0 },				/* leading zero */
+	{ "1.5.5s", BAD, EINVAL },			/* two points */
+	{ "99999999999999999999s", BAD, ERANGE },	/* far too long */
 	{ "20000000w", BAD, ERANGE },		/* too long */
 };
 

@@ -21,18 +21,18 @@ static const struct {
 	{ "abc", 3, "\"abc\"" },				/* plain */
 	{ "a\"b", 3, "\"a\\\"b\"" },				/* quote */
 	{ "a\\b", 3, "\"a\\\\b\"" },				/* backslash */
-	{ "\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"" },		/* short forms */
+	{ "\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"" },		/* short */
 	{ "\x01", 1, "\"\\u0001\"" },				/* SOH */
 	{ "\x1f", 1, "\"\\u001f\"" },				/* unit sep. */
 	{ "\x1b[0m", 4, "\"\\u001b[0m\"" },			/* ESC */
 	{ "a\0b", 3, "\"a\\u0000b\"" },				/* NUL */
-	{ "\x7f", 1, "\"\x7f\"" },				/* DEL is fine */
-	{ "/", 1, "\"/\"" },					/* solidus kept */
+	{ "\x7f", 1, "\"\x7f\"" },				/* DEL */
+	{ "/", 1, "\"/\"" },					/* solidus */
 	{ "caf\xc3\xa9 \xf0\x9f\x94\xa5", 10,			/* UTF-8 */
 	    "\"caf\xc3\xa9 \xf0\x9f\x94\xa5\"" },
-	{ "abcdef", 3, "\"abc\"" },				/* n bytes only */
-	{ "\"\"\"", 3, "\"\\\"\\\"\\\"\"" },			/* all escaped */
-	{ "x\n", 2, "\"x\\n\"" },				/* at the end */
+	{ "abcdef", 3, "\"abc\"" },				/* n bytes */
+	{ "\"\"\"", 3, "\"\\\"\\\"\\\"\"" },			/* quotes */
+	{ "x\n", 2, "\"x\\n\"" },				/* last */
 };
 
 static const struct {

@@ -81,7 +81,7 @@ static const struct {
 } complain_cases[] = {
 	{ 1000, "iiot-t: down\n" },				/* first */
 	{ 1001, "" },						/* at once */
-	{ 10999, "" },						/* before 10 s */
+	{ 10999, "" },						/* < 10 s */
 	{ 11000, "iiot-t: down (4 times so far)\n" },		/* 10 s on */
 	{ 30999, "" },						/* < 20 s */
 	{ 31000, "iiot-t: down (6 times so far)\n" },		/* 20 s on */

@@ -583,8 +583,8 @@ point_url(struct iiot_buf *b, const char *arg, int n)
 		/* Device settings as text, quoted for the parser. */
 		iiot_buf_addf(b, "[device arg%d]\nurl = %s\nunit = %s\n"
 		    "\"%s\" \"%s/%s/%s\" %s %s %s %s\n", n, s, seg[k - 1],
-		    src, seg[k - 1], seg[k], seg[k + 1], seg[k], seg[k + 1],
-		    type, order);
+		    src, seg[k - 1], iiot_mb_table_short(tbl), seg[k + 1],
+		    seg[k], seg[k + 1], type, order);
 		(void)t;
 		return 0;
 	}

@@ -373,9 +373,10 @@ has_rows() {
 	[ -z "$stderr" ]
 }
 
-# day_stream: 3 records an hour from 2026-11-26T20:00Z for 2 days.
+# day_stream [T0]: 3 records an hour for 2 days from T0 (epoch seconds,
+# default 2026-11-26T20:00Z).
 day_stream() {
-	local i t0=1795723200
+	local i t0=${1:-1795723200}
 	for i in $(seq 0 47); do
 		printf '{"ts":%d,"source":"p","sensor":"t","value":%d,"unit":"degC"}\n' \
 		    $((t0 + i * 3600)) "$i"
@@ -508,4 +509,29 @@ day_stream() {
 	    grep -o -e '--[a-z-]*' -e 'iiot-archive \[*[a-z]*' |
 	    sed 's/iiot-archive \[*//' | grep . | sort -u)
 	[ "$man" = "$help" ]
+}
+
+@test "iiot-archive: the nightly cron job rotates, verifies and reports" {
+	# From 20:00 UTC the day before yesterday to 19:00 today.
+	day_stream $(( $(date -u -d 'today 00:00' +%s) - 2 * 86400 + 72000 )) |
+	    iiot-archive -q
+	A="$BATS_TEST_TMPDIR/days"
+	run -0 --separate-stderr env IIOT_ARCHIVE_DIR="$A" IIOT_RETENTION=0s \
+	    "$TOP/scripts/cron/iiot-nightly"
+	[ "$(wc -l < "$A/MANIFEST")" -eq 2 ]
+	[ "$(cat "$A/verify.log")" = "ok: 2 archived days, 84 rows, 0 problems" ]
+	# Finished days left the live file; today stays.
+	[ "$(rows "$DB")" -eq 60 ]
+	if command -v iiot-plot > /dev/null; then
+		[ -s "$A/report-$(date -u -d yesterday +%F).pdf" ]
+	else
+		[[ "$stderr" == *"iiot-plot not installed"* ]]
+	fi
+	# A day file removed: the job fails and says which.
+	local y
+	y=$(date -u -d yesterday +%F)
+	rm "$A/${y%%-*}/$y.db"
+	run -1 --separate-stderr env IIOT_ARCHIVE_DIR="$A" IIOT_REPORT=0 \
+	    "$TOP/scripts/cron/iiot-nightly"
+	[[ "$stderr" == *"$y.db': missing (day deleted)"* ]]
 }

@@ -213,6 +213,9 @@ manifest_append(const char *dir, struct manifest *m, struct entry *e)
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0)
 		iiot_err(IIOT_EXIT_FAIL, "cannot write '%s'", path);
 	memcpy(m->last, e->chain, sizeof(m->last));
+	e->chain_ok = 1;
+	m->e = iiot_xrealloc(m->e, (m->n + 1) * sizeof(*m->e));
+	m->e[m->n++] = *e;
 }
 
 /* Rows of the live file in [t0, t1). */

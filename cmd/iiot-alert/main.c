@@ -587,15 +587,18 @@ main(int argc, char **argv)
 	if ((r.t = load_rules(&o, err, sizeof(err))) == NULL) {
 		if (o.check) {
 			printf("IIOT-ALERT UNKNOWN - %s\n", err);
-			return NAGIOS_UNKNOWN;
+			status = NAGIOS_UNKNOWN;
+			goto out;
 		}
 		iiot_errx(IIOT_EXIT_USAGE, "%s", err);
 	}
 	if (o.input && (fd = open(o.input, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (o.check) {
-			printf("IIOT-ALERT UNKNOWN - cannot open '%s'\n",
-			    o.input);
-			return NAGIOS_UNKNOWN;
+			printf("IIOT-ALERT UNKNOWN - cannot open '%s': %s\n",
+			    o.input, strerror(errno));
+			fd = STDIN_FILENO;
+			status = NAGIOS_UNKNOWN;
+			goto out;
 		}
 		iiot_err(IIOT_EXIT_FAIL, "cannot open '%s'", o.input);
 	}

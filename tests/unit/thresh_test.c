@@ -118,6 +118,17 @@ static const struct {
 	{ "silence a from never to 1h", "f:1: bad silence time" },
 };
 
+/* One line of TAP: newlines in a description become " / ". */
+static void
+ok_line(int ok, char *desc)
+{
+	char *p;
+
+	while ((p = strchr(desc, '\n')) != NULL)
+		*p = '/';
+	tap_ok(ok, desc);
+}
+
 static void
 collect(void *arg, const struct iiot_thresh_event *ev)
 {
@@ -192,7 +203,7 @@ main(void)
 			    out.data ? out.data : "", cases[i].events);
 		snprintf(desc, sizeof(desc), "events of '%s' on '%s'",
 		    cases[i].rules, cases[i].steps);
-		tap_ok(ok, desc);
+		ok_line(ok, desc);
 	}
 	for (i = 0; i < nbad; i++) {
 		t = iiot_thresh_new(0);
@@ -206,7 +217,7 @@ main(void)
 			printf("# got '%s'\n", err);
 		snprintf(desc, sizeof(desc), "'%s' is refused: %s",
 		    bad[i].rules, bad[i].err);
-		tap_ok(ok, desc);
+		ok_line(ok, desc);
 		iiot_thresh_free(t);
 	}
 	/* Severity names round-trip. */

@@ -45,6 +45,10 @@ value_of() {
 	[[ "$output" == *"libmodbus "* ]]
 }
 
+@test "iiot-read: usage synopsis matches the man page" {
+	check_synopsis iiot-read
+}
+
 @test "iiot-read: a bad option is a usage error" {
 	run -2 --separate-stderr iiot-read --bogus
 	[ -z "$output" ]

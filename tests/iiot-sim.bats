@@ -30,6 +30,10 @@ mb() {
 	[[ "$output" == *"libmodbus "* ]]
 }
 
+@test "iiot-sim: usage synopsis matches the man page" {
+	check_synopsis iiot-sim
+}
+
 @test "iiot-sim: a bad option is a usage error" {
 	run -2 --separate-stderr iiot-sim --bogus
 	[ -z "$output" ]

@@ -22,10 +22,9 @@
 #include "sim.h"
 
 #define SYNOPSIS \
-	"iiot-sim [-AhoqsuVv] [-a anomaly] [-i interval] [-l addr:port] " \
-	"[-m map]\n" \
-	"                [-p port-file] [-S seed] [--print-map] " \
-	"[--rtu path] [--rtu-unit id]"
+	"iiot-sim [-AhoqsuVv] [-a anomaly] [-i interval] [-l addr:port]\n" \
+	"                [-m map] [-p port-file] [-S seed] [--print-map]\n" \
+	"                [--rtu path] [--rtu-unit id]"
 
 #define TICK_MS		100	/* signals are updated this often */
 #define MAX_CLIENTS	64

@@ -532,16 +532,27 @@ free_conns(struct conn *conns, size_t n)
 static int
 point_url(struct iiot_buf *b, const char *arg, int n)
 {
-	char s[512], *seg[64], *q, *query = NULL, *dev;
+	char s[512], *seg[64], *p, *q, *query = NULL, *dev;
+	size_t n2;
 	const char *type = "uint16", *order = "abcd";
 	int nseg = 0, i, t, k, tbl, bit;
 	struct iiot_mb_url u;
-	char src[300];
+	char src[300], devurl[512];
 
 	if (strlen(arg) >= sizeof(s))
 		return -1;
 	memcpy(s, arg, strlen(arg) + 1);
 	if ((q = strchr(s, '?')) != NULL) {
+		/*
+		 * "DEVICE?PARAMS/UNIT/..." (the natural way to write it):
+		 * move the point's path before the parameters.
+		 */
+		if ((p = strchr(q, '/')) != NULL) {
+			n2 = strlen(p);
+			memmove(q + n2, q, (size_t)(p - q));
+			memcpy(q, arg + (p - s), n2);
+			q += n2;
+		}
 		*q = '\0';
 		query = q + 1;
 	}
@@ -571,9 +582,9 @@ point_url(struct iiot_buf *b, const char *arg, int n)
 		/* Rebuild the device URL from the segments before UNIT. */
 		for (i = 0; i < k - 1; i++)
 			seg[i][-1] = '/';
-		if (query != NULL)
-			query[-1] = '?';
-		if (iiot_mb_url_parse(s, &u) == -1)
+		snprintf(devurl, sizeof(devurl), "%s%s%s", s,
+		    query != NULL ? "?" : "", query != NULL ? query : "");
+		if (iiot_mb_url_parse(devurl, &u) == -1)
 			return -1;
 		if (u.rtu) {
 			q = strrchr(u.device, '/');
@@ -582,7 +593,7 @@ point_url(struct iiot_buf *b, const char *arg, int n)
 			snprintf(src, sizeof(src), "%s:%s", u.host, u.port);
 		/* Device settings as text, quoted for the parser. */
 		iiot_buf_addf(b, "[device arg%d]\nurl = %s\nunit = %s\n"
-		    "\"%s\" \"%s/%s/%s\" %s %s %s %s\n", n, s, seg[k - 1],
+		    "\"%s\" \"%s/%s/%s\" %s %s %s %s\n", n, devurl, seg[k - 1],
 		    src, seg[k - 1], iiot_mb_table_short(tbl), seg[k + 1],
 		    seg[k], seg[k + 1], type, order);
 		(void)t;

@@ -54,7 +54,7 @@ struct run {
 	struct iiot_buf buf;
 	struct iiot_ratelimit rl;
 	int64_t last_ts, last_mono;	/* data time and when it came */
-	int64_t start_mono;
+	int64_t start_mono, last_merge;
 	int dirty, failed;
 	unsigned long events;
 };
@@ -443,6 +443,12 @@ run(struct run *r, int fd)
 		r->last_mono = iiot_mono_ms();
 		if (iiot_thresh_feed(r->t, &r->rec, on_event, r) == -1)
 			iiot_err(IIOT_EXIT_FAIL, "cannot evaluate rules");
+		/* Input that never pauses still takes acknowledgements. */
+		if (r->o->state != NULL &&
+		    r->last_mono - r->last_merge >= 1000) {
+			r->last_merge = r->last_mono;
+			state_merge_acks(r->o->state, r->t);
+		}
 		save_state(r);
 	}
 	iiot_lines_free(in);

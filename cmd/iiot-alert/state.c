@@ -136,8 +136,10 @@ state_merge_acks(const char *path, struct iiot_thresh *t)
 		return;
 	last_dev = sb.st_dev;
 	last_ino = sb.st_ino;
-	if (read_all(path, &b) == 0)
-		iiot_thresh_state_read(t, b.data, 1);
+	if (read_all(path, &b) == 0 &&
+	    iiot_thresh_state_read(t, b.data, 1) > 0)
+		iiot_debug(1, "state file '%s' read again for "
+		    "acknowledgements", path);
 	iiot_buf_release(&b);
 }
 

@@ -52,6 +52,13 @@ struct action {
 	int facility;		/* K_SYSLOG */
 };
 
+/* A program started for a job, and the pipes to it. */
+struct child {
+	pid_t pid;		/* 0: not started */
+	int in, out;		/* our ends of its stdin and stdout */
+	int64_t deadline;	/* monotonic ms */
+};
+
 struct job {
 	struct action *act;
 	char *alert, *state, *json;
@@ -60,6 +67,7 @@ struct job {
 	int on;			/* the alarm is active after the event */
 	int tries;
 	int64_t due;		/* monotonic ms */
+	struct child *early;	/* exec: started at once by actions_run */
 	struct job *next;
 };
 
@@ -367,6 +375,8 @@ compile(struct action *a, const struct iiot_thresh_action *d, char *err,
 }
 
 static void *worker(void *arg);
+static int spawn_prog(const struct action *act, char *const *argv,
+    char *const *env, struct child *c, char *why, size_t whysz);
 
 static void
 action_release(struct action *a)
@@ -452,6 +462,7 @@ job_free(struct job *j)
 	free(j->alert);
 	free(j->state);
 	free(j->json);
+	free(j->early);
 	free(j);
 }
 
@@ -502,6 +513,30 @@ job_new(struct action *act, const struct iiot_thresh_event *ev,
 	return j;
 }
 
+/*
+ * A hook starts sooner from this thread than after a worker wakes up:
+ * when a worker is free to look after it at once, start it here.
+ */
+static void
+maybe_start(struct actions *a, struct job *j)
+{
+	char why[512];
+	int idle;
+
+	if (j->act->kind != K_EXEC)
+		return;
+	pthread_mutex_lock(&a->mu);
+	idle = a->len == 0 && a->running < a->nth;
+	pthread_mutex_unlock(&a->mu);
+	if (!idle || (j->early = calloc(1, sizeof(*j->early))) == NULL)
+		return;
+	j->early->in = j->early->out = -1;
+	/* On failure the worker tries again, and reports. */
+	if (spawn_prog(j->act, j->act->argv, j->env, j->early, why,
+	    sizeof(why)) == -1)
+		j->early->pid = 0;
+}
+
 void
 actions_run(struct actions *a, const struct iiot_thresh_event *ev,
     const char *json)
@@ -535,6 +570,7 @@ actions_run(struct actions *a, const struct iiot_thresh_event *ev,
 			continue;
 		}
 		j->due = iiot_mono_ms();
+		maybe_start(a, j);
 		pthread_mutex_lock(&a->mu);
 		if (a->tail)
 			a->tail->next = j;
@@ -664,29 +700,22 @@ expand(const struct job *j, const char *tmpl, int json, struct iiot_buf *b)
 }
 
 /*
- * Run a program with execve (no shell), the job's variables as its whole
- * environment and input on stdin; its output (stdout and stderr) is
- * kept up to OUTMAX bytes, and it is killed, with its process group,
- * after the timeout.  Returns 0, or -1 with why filled in.
+ * Start a program with posix_spawn (no shell): the job's variables as
+ * its whole environment, its stdin and stdout/stderr on pipes, in its
+ * own process group.  Returns 0, or -1 with why filled in.
  */
 static int
-run_prog(const struct action *act, char *const *argv, char *const *env,
-    const char *input, char *why, size_t whysz)
+spawn_prog(const struct action *act, char *const *argv, char *const *env,
+    struct child *c, char *why, size_t whysz)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, all;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st, rc = -1, done = 0;
-	pid_t pid;
-	size_t off = 0, len = strlen(input), kept = 0;
-	char buf[4096], keep[OUTMAX + 1];
-	struct pollfd pf[2];
-	int64_t deadline = iiot_mono_ms() + act->timeout, left;
-	ssize_t n;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, st;
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
 		snprintf(why, whysz, "pipe: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
@@ -700,46 +729,76 @@ run_prog(const struct action *act, char *const *argv, char *const *env,
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	st = posix_spawn(&pid, argv[0], &fa, &at, argv, env);
+	c->deadline = iiot_mono_ms() + act->timeout;
+	st = posix_spawn(&c->pid, argv[0], &fa, &at, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(in[0]);
 	close(out[1]);
-	in[0] = out[1] = -1;
 	if (st != 0) {
 		snprintf(why, whysz, "cannot run '%s': %s", argv[0],
 		    strerror(st));
-		goto out;
+		close(in[1]);
+		close(out[0]);
+		c->pid = 0;
+		return -1;
 	}
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	if (len == 0) {
+	c->in = in[1];
+	c->out = out[0];
+	return 0;
+fail:
+	if (in[0] != -1) {
+		close(in[0]);
 		close(in[1]);
-		in[1] = -1;
 	}
-	while (out[0] != -1 || in[1] != -1) {
-		left = deadline - iiot_mono_ms();
+	return -1;
+}
+
+/*
+ * Feed a started program its input, keep its output up to OUTMAX bytes,
+ * and wait for it; kill it, with its process group, at the deadline.
+ * Returns 0 if it exited with status 0, or -1 with why filled in.
+ */
+static int
+supervise(const char *prog, int64_t timeout, struct child *c,
+    const char *input, char *why, size_t whysz)
+{
+	int st = 0, rc = -1, done = 0;
+	size_t off = 0, len = strlen(input), kept = 0;
+	char buf[4096], keep[OUTMAX + 1];
+	struct pollfd pf[2];
+	int64_t left;
+	ssize_t n;
+
+	if (len == 0) {
+		close(c->in);
+		c->in = -1;
+	}
+	while (c->out != -1 || c->in != -1) {
+		left = c->deadline - iiot_mono_ms();
 		if (left <= 0)
 			break;
-		pf[0].fd = out[0];
+		pf[0].fd = c->out;
 		pf[0].events = POLLIN;
-		pf[1].fd = in[1];
+		pf[1].fd = c->in;
 		pf[1].events = POLLOUT;
 		if (poll(pf, 2, left > 100 ? 100 : (int)left) == -1 &&
 		    errno != EINTR)
 			break;
 		if (pf[1].revents) {
-			n = write(in[1], input + off, len - off);
+			n = write(c->in, input + off, len - off);
 			if (n > 0)
 				off += n;
 			if (n == -1 && errno != EAGAIN && errno != EINTR)
 				off = len;	/* it does not read: fine */
 			if (off >= len) {
-				close(in[1]);
-				in[1] = -1;
+				close(c->in);
+				c->in = -1;
 			}
 		}
 		if (pf[0].revents) {
-			n = read(out[0], buf, sizeof(buf));
+			n = read(c->out, buf, sizeof(buf));
 			if (n > 0 && kept < OUTMAX) {
 				size_t k = (size_t)n < OUTMAX - kept ?
 				    (size_t)n : OUTMAX - kept;
@@ -748,30 +807,28 @@ run_prog(const struct action *act, char *const *argv, char *const *env,
 				kept += k;
 			} else if (n == 0 || (n == -1 && errno != EINTR &&
 			    errno != EAGAIN)) {
-				close(out[0]);
-				out[0] = -1;
+				close(c->out);
+				c->out = -1;
 			}
 		}
 	}
 	/* Output closed: wait for the exit, still within the time. */
 	while (!done) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-
-		if (w == pid) {
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
 			done = 1;
 			break;
 		}
-		if (iiot_mono_ms() >= deadline)
+		if (iiot_mono_ms() >= c->deadline)
 			break;
 		usleep(2000);
 	}
 	if (!done) {
 		char d[32];
 
-		kill(-pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		iiot_duration_format(act->timeout, d);
-		snprintf(why, whysz, "'%s' killed after %s", argv[0], d);
+		kill(-c->pid, SIGKILL);
+		waitpid(c->pid, &st, 0);
+		iiot_duration_format(timeout, d);
+		snprintf(why, whysz, "'%s' killed after %s", prog, d);
 		goto out;
 	}
 	keep[kept] = '\0';
@@ -780,20 +837,30 @@ run_prog(const struct action *act, char *const *argv, char *const *env,
 		rc = 0;
 	else if (WIFEXITED(st))
 		snprintf(why, whysz, "'%s' exited with status %d%s%.200s",
-		    argv[0], WEXITSTATUS(st), kept ? ": " : "", keep);
+		    prog, WEXITSTATUS(st), kept ? ": " : "", keep);
 	else
-		snprintf(why, whysz, "'%s' killed by signal %d", argv[0],
+		snprintf(why, whysz, "'%s' killed by signal %d", prog,
 		    WTERMSIG(st));
 out:
-	if (in[0] != -1)
-		close(in[0]);
-	if (in[1] != -1)
-		close(in[1]);
-	if (out[0] != -1)
-		close(out[0]);
-	if (out[1] != -1)
-		close(out[1]);
+	if (c->in != -1)
+		close(c->in);
+	if (c->out != -1)
+		close(c->out);
+	c->in = c->out = -1;
+	c->pid = 0;
 	return rc;
+}
+
+/* Run a program to the end: spawn_prog() then supervise(). */
+static int
+run_prog(const struct action *act, char *const *argv, char *const *env,
+    const char *input, char *why, size_t whysz)
+{
+	struct child c = { 0, -1, -1, 0 };
+
+	if (spawn_prog(act, argv, env, &c, why, whysz) == -1)
+		return -1;
+	return supervise(argv[0], act->timeout, &c, input, why, whysz);
 }
 
 static void
@@ -1045,7 +1112,12 @@ perform(struct job *j, char *why, size_t whysz)
 			snprintf(why, whysz, "out of memory");
 			return -1;
 		}
-		rc = run_prog(a, a->argv, j->env, msg.data, why, whysz);
+		if (j->early != NULL && j->early->pid > 0)
+			rc = supervise(a->argv[0], a->timeout, j->early,
+			    msg.data, why, whysz);
+		else
+			rc = run_prog(a, a->argv, j->env, msg.data, why,
+			    whysz);
 		iiot_buf_release(&msg);
 		return rc;
 	case K_MAIL:

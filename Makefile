@@ -124,7 +124,7 @@ lint:
 bench: all $(HELPER_BINS)
 	@IIOT_BIN=$(abspath $(BIN)) scripts/bench
 
-demo: all
+demo: all $(HELPER_BINS)
 	@IIOT_BIN=$(abspath $(BIN)) scripts/demo
 
 install: all

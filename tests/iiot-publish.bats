@@ -5,9 +5,9 @@ load mqtt_helper
 bats_require_minimum_version 1.5.0
 
 teardown() {
-	stop_pid "${PUB_PID:-}"
-	stop_pid "${SUB_PID:-}"
-	stop_mosquitto
+	stop_pid "${PUB_PID:-}" || true
+	stop_pid "${SUB_PID:-}" || true
+	stop_mosquitto || true
 }
 
 # sub_start N TOPIC...: mosquitto_sub prints N messages "topic payload"
@@ -145,7 +145,7 @@ sub_start() {
 	# A subscriber's persistent session, kept by the broker.
 	mosquitto_sub -p "$MQTT_PORT" -c -i keeper -q 1 -t 'seq/#' -C 1 \
 	    -W 1 || true
-	stop_mosquitto
+	stop_mosquitto || true
 	seq_records 60 | while read -r l; do echo "$l"; sleep 0.05; done |
 	    iiot-publish -v --qos 1 --queue "$BATS_TEST_TMPDIR/q.db" \
 	    -t 'seq/{source}/{sensor}' "mqtt://127.0.0.1:$MQTT_PORT" \
@@ -212,9 +212,9 @@ sub_start() {
 	start_secure_broker
 	IIOT_MQTT_PASSWORD=wrong run -1 --separate-stderr iiot-publish \
 	    --cafile "$BATS_TEST_TMPDIR/tls/ca.crt" \
-	    "mqtts://alice@127.0.0.1:$MQTT_PORT" \
+	    "mqtts://alice@localhost:$MQTT_PORT" \
 	    < "$(fixture iiot-publish records.in)"
-	[[ "$stderr" == *"cannot connect to '127.0.0.1:$MQTT_PORT': refused: not authorized"* ]]
+	[[ "$stderr" == *"cannot connect to 'localhost:$MQTT_PORT': refused: not authorized"* ]]
 }
 
 @test "iiot-publish: an untrusted certificate is refused with exit 1" {

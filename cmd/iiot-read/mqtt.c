@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mqtt.c: the MQTT source of iiot-read: subscribe and turn messages into records. */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -34,6 +37,7 @@ struct mq {
 	unsigned long long nrec, bad;
 	int64_t last;			/* mono ms of the last message */
 	int done, wfail;
+	int watch;			/* stdout when a pipe, else -1 */
 	struct iiot_ratelimit rl;
 	struct iiot_complain down;
 	const char *host;
@@ -350,7 +354,12 @@ loop(struct mq *q)
 			iiot_warn("cannot write to stdout");
 			return 1;
 		}
-		r = iiot_mqtt_poll(q->m, -1, (int)wait);
+		r = iiot_mqtt_poll(q->m, q->watch, (int)wait);
+		if (r == 1) {
+			/* The reader of our pipe is gone, as for a filter. */
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
 		if (r < 0 && errno == IIOT_EMQTT) {
 			iiot_warnx("cannot connect to '%s:%d': %s", q->host,
 			    q->port, iiot_mqtt_error(q->m));
@@ -375,6 +384,7 @@ mqtt_run(const struct read_opts *o, const char *url)
 	static const char *filters[64];
 	struct iiot_mqtt_url u;
 	struct iiot_mqtt_conf c;
+	struct stat st;
 	struct mq q;
 	const char *why = NULL;
 	char *password = NULL;
@@ -457,6 +467,13 @@ mqtt_run(const struct read_opts *o, const char *url)
 		goto out;
 	}
 	iiot_out_init(o->unbuffered);
+	/*
+	 * A pipe on stdout reports an error as soon as its reader leaves:
+	 * watch it, so that "| head -1" ends us without waiting for the
+	 * next message.
+	 */
+	q.watch = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ?
+	    STDOUT_FILENO : -1;
 
 	status = loop(&q);
 	if (q.bad > 0) {

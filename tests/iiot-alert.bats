@@ -75,17 +75,17 @@ bats_require_minimum_version 1.5.0
 	    pressure_loss vibration compressor_idle power_peak sensor_silent; do
 		grep -q "^rule $name " "$r"
 	done
+	# 17 minutes of the plant, a point every 20 s; press 1 runs for the
+	# first 100 s, then both presses stand while the compressor runs.
 	{
-		rec press1 motor_on 1 0; rec press2 motor_on 0 0
-		rec comp1 power 8 0; rec meter0 power 330 0
-		rec press1 oil_temp 80 0; rec press1 pressure 100 0
-		rec press2 vibration 9 0
-		for t in 20 40 60 80; do
-			rec press1 motor_on 1 $t; rec press2 motor_on 0 $t
-			rec meter0 power 330 $t; rec press1 oil_temp 80 $t
-			rec press1 pressure 100 $t; rec press2 vibration 9 $t
+		rec meter0 energy 1000 0
+		for t in $(seq 0 20 1020); do
+			rec press1 motor_on $((t < 100)) $t
+			rec press2 motor_on 0 $t
+			rec comp1 power 8 $t; rec meter0 power 330 $t
+			rec press1 oil_temp 80 $t; rec press1 pressure 100 $t
+			rec press2 vibration 9 $t
 		done
-		rec meter0 power 330 130
 	} > "$BATS_TEST_TMPDIR/plant.in"
 	run -0 --separate-stderr iiot-alert -n -f "$r" "$BATS_TEST_TMPDIR/plant.in"
 	run -0 jq -r '"\(.alert) \(.source) \(.state) \(.severity)"' <<< "$output"
@@ -94,7 +94,9 @@ bats_require_minimum_version 1.5.0
 	[[ "$output" == *"oil_hot press1 firing warning"* ]]
 	[[ "$output" == *"vibration press2 firing warning"* ]]
 	[[ "$output" == *"power_peak meter0 firing warning"* ]]
-	[[ "$output" == *"sensor_silent comp1 firing warning"* ]]
+	[[ "$output" == *"sensor_silent meter0 firing warning"* ]]
+	[[ "$output" == *"pressure_loss press1 resolved warning"* ]]
+	[[ "$output" == *"compressor_idle comp1 firing info"* ]]
 }
 
 @test "iiot-alert: hysteresis fires above 80 and clears below 75" {

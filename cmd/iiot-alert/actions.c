@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* actions.c: iiot-alert's actions, run by worker threads off a bounded queue. */
+/* actions.c: iiot-alert's actions, run by workers off a bounded queue. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

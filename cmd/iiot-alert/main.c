@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* iiot-alert: fire alarms when sensor records cross the thresholds of rules. */
+/* iiot-alert: fire alarms when sensor records cross the limits of rules. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

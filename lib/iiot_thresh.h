@@ -167,6 +167,23 @@ int iiot_thresh_state_write(const struct iiot_thresh *t, struct iiot_buf *out);
 int iiot_thresh_state_read(struct iiot_thresh *t, const char *text,
     int acks_only);
 
+/* A limit a rule sets on a series, for drawing it (iiot-plot). */
+struct iiot_thresh_limit {
+	const char *alert;	/* the rule, owned by the rule set */
+	double value;
+	int sev;		/* the severity of crossing it */
+	int clear;		/* 1 for a clear level (hysteresis) */
+};
+
+/*
+ * List the limits of the value rules that apply to series (source,
+ * sensor): firing limits (both ends of a range), clear levels and
+ * escalation levels.  Fills at most n entries of out (may be NULL when
+ * n is 0).  Returns the number of limits there are.
+ */
+size_t iiot_thresh_limits(const struct iiot_thresh *t, const char *source,
+    const char *sensor, struct iiot_thresh_limit *out, size_t n);
+
 /*
  * Return the name of a severity, and parse one ("info", "warning",
  * "critical"; -1 with errno EINVAL otherwise).

@@ -1994,3 +1994,50 @@ iiot_thresh_state_read(struct iiot_thresh *t, const char *text,
 	}
 	return n;
 }
+
+static void
+add_limit(struct iiot_thresh_limit *out, size_t n, size_t *k,
+    const struct rule *r, double v, int sev, int clear)
+{
+	if (*k < n) {
+		out[*k].alert = r->name;
+		out[*k].value = v;
+		out[*k].sev = sev;
+		out[*k].clear = clear;
+	}
+	(*k)++;
+}
+
+static void
+cond_limits(const struct cond *c, struct iiot_thresh_limit *out, size_t n,
+    size_t *k, const struct rule *r, int sev, int clear)
+{
+	if (c->kind == C_CMP) {
+		add_limit(out, n, k, r, c->a, sev, clear);
+	} else if (c->kind == C_OUT || c->kind == C_IN) {
+		add_limit(out, n, k, r, c->a, sev, clear);
+		add_limit(out, n, k, r, c->b, sev, clear);
+	}
+}
+
+size_t
+iiot_thresh_limits(const struct iiot_thresh *t, const char *source,
+    const char *sensor, struct iiot_thresh_limit *out, size_t n)
+{
+	const struct rule *r;
+	size_t i, j, k = 0;
+
+	for (i = 0; i < t->nrules; i++) {
+		r = t->rules[i];
+		if (!iiot_glob_match(r->sensor, sensor) ||
+		    !iiot_glob_match(r->src, source))
+			continue;
+		cond_limits(&r->fire, out, n, &k, r, r->sev, 0);
+		if (r->has_clear)
+			cond_limits(&r->clear, out, n, &k, r, r->sev, 1);
+		for (j = 0; j < r->nesc; j++)
+			cond_limits(&r->esc[j].c, out, n, &k, r,
+			    r->esc[j].sev, 0);
+	}
+	return k;
+}

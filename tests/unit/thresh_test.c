@@ -193,7 +193,7 @@ main(void)
 	char err[256], desc[300];
 	int ok;
 
-	tap_plan((int)(ncases + nbad + 3));
+	tap_plan((int)(ncases + nbad + 4));
 	for (i = 0; i < ncases; i++) {
 		iiot_buf_reset(&out);
 		ok = run_case(i, &out) == 0 &&
@@ -254,6 +254,23 @@ main(void)
 		iiot_rec_release(&r);
 		iiot_thresh_free(t);
 		iiot_thresh_free(t2);
+	}
+	/* Limits for plots: fire, clear and escalation levels. */
+	{
+		struct iiot_thresh_limit l[8];
+		size_t k;
+
+		t = iiot_thresh_new(0);
+		iiot_thresh_parse(t, "rule a press*/oil > 65 clear < 62 "
+		    "escalate critical > 75\nrule b x outside 1 2\n"
+		    "rule c */oil stale 1m", "f", 1, 0, err, sizeof(err));
+		k = iiot_thresh_limits(t, "press1", "oil", l, 8);
+		tap_ok(k == 3 && l[0].value == 65 && !l[0].clear &&
+		    l[1].value == 62 && l[1].clear && l[2].value == 75 &&
+		    l[2].sev == IIOT_SEV_CRITICAL &&
+		    iiot_thresh_limits(t, "m", "x", NULL, 0) == 2,
+		    "limits of a series");
+		iiot_thresh_free(t);
 	}
 	iiot_buf_release(&out);
 	return tap_status();

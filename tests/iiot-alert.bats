@@ -175,6 +175,28 @@ bats_require_minimum_version 1.5.0
 	assert_same "$ALERT_FIX/for.out" "$BATS_TEST_TMPDIR/all"
 }
 
+@test "iiot-alert: a series silent across a restart is found stale" {
+	local s=$BATS_TEST_TMPDIR/state
+	rec m1 x 1 0 | iiot-alert -r 'silent */* stale 60s' -s "$s" > /dev/null
+	run -0 iiot-alert -r 'silent */* stale 60s' -s "$s" <<< "$(rec m2 y 1 120)"
+	[ "$output" = '{"ts":"2026-11-29T12:01:00.000Z","source":"m1","sensor":"x","value":1,"alert":"silent","severity":"warning","state":"firing","threshold":60,"since":"2026-11-29T12:01:00.000Z"}' ]
+}
+
+@test "iiot-alert: a full action queue drops jobs, never the stream" {
+	local d=$BATS_TEST_TMPDIR
+	printf '#!/bin/sh
+exec sleep 0.3
+' > "$d/slow"
+	chmod +x "$d/slow"
+	printf 'action h retries 0 exec %s
+rule hot */t > 0 action h
+' "$d/slow" > "$d/r"
+	for i in $(seq 1 20); do rec m t $(( i % 2 ? 1 : -1 )) "$i"; done > "$d/in"
+	run -1 --separate-stderr iiot-alert --queue 1 -f "$d/r" "$d/in"
+	[ "${#lines[@]}" -eq 20 ]
+	[[ "$stderr" == *"action queue full: dropped action 'h' for alert 'hot'"* ]]
+}
+
 @test "iiot-alert: ack silences reminders until the alarm resolves" {
 	local s=$BATS_TEST_TMPDIR/state
 	head -4 "$ALERT_FIX/repeat.in" |

@@ -165,6 +165,12 @@ iiot_db_open(const char *path, int flags, int busy_ms, char **errmsg)
 
 	if (errmsg != NULL)
 		*errmsg = NULL;
+	/*
+	 * Memory statistics cost a global mutex per allocation; nobody
+	 * reads them.  Only possible before SQLite initializes: a later
+	 * call fails harmlessly.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return NULL;
 	if (flags & IIOT_DB_RDONLY) {

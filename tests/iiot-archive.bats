@@ -300,7 +300,7 @@ has_rows() {
 	run -1 --separate-stderr iiot-archive -q --busy-timeout 200ms < "$FIX/records.in"
 	[[ "$stderr" == *"cannot begin a transaction: '$DB': database is locked"* ]]
 	[[ "$stderr" == *"another writer"* ]]
-	[[ "$stderr" == *"1 records not committed"* ]]
+	[[ "$stderr" == *"7 records not committed"* ]]
 	wait "$pid"
 	[ "$(rows "$DB")" -eq 0 ]
 }
@@ -331,6 +331,23 @@ has_rows() {
 	[[ "$stderr" == *"full"* ]]
 	[[ "$stderr" =~ [0-9]+\ records\ not\ committed ]]
 	integrity "$DB"
+}
+
+@test "iiot-archive: a failed commit while input is idle ends the writer" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	bash -c 'trap "" XFSZ; ulimit -f 64; exec iiot-archive -q \
+	    --commit-interval 100ms -d "$1" < "$2" 2> "$3"' _ "$DB" \
+	    "$BATS_TEST_TMPDIR/fifo" "$BATS_TEST_TMPDIR/err" &
+	local pid=$! status=0
+	exec 4> "$BATS_TEST_TMPDIR/fifo"
+	gen_stream 20000 >&4 || true
+	# The input stays open: the writer must not wait for it to fail.
+	wait_for 10 bash -c "! kill -0 $pid"
+	wait "$pid" || status=$?
+	exec 4>&-
+	[ "$status" -eq 1 ]
+	grep -q "full" "$BATS_TEST_TMPDIR/err"
+	grep -Eq "[0-9]+ records not committed" "$BATS_TEST_TMPDIR/err"
 }
 
 @test "iiot-archive: a corrupt file is reported, exit 1" {

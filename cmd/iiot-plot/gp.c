@@ -31,7 +31,7 @@ gp_prog(void)
  * its complaints reach the user.  No shell: execvp.
  */
 static int
-gp_spawn(pid_t *pid, int *to, int *from)
+gp_spawn(pid_t *pid, int *to, int *from, int quiet)
 {
 	int in[2], out[2], ex[2], e;
 	ssize_t n;
@@ -55,6 +55,12 @@ gp_spawn(pid_t *pid, int *to, int *from)
 		signal(SIGINT, SIG_IGN);	/* we stop it ourselves */
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
 			_exit(127);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0)
+				dup2(null, 2);
+		}
 		execvp(argv[0], argv);
 		e = errno;
 		n = write(ex[1], &e, sizeof(e));
@@ -99,7 +105,7 @@ gp_check(const char *term, char *err, size_t errsz)
 	ssize_t n;
 	size_t have = 0;
 
-	if (gp_spawn(&pid, &to, &from) < 0) {
+	if (gp_spawn(&pid, &to, &from, 1) < 0) {
 		snprintf(err, errsz, "cannot run '%s': %s", gp_prog(),
 		    strerror(errno));
 		return -1;
@@ -180,6 +186,11 @@ term_setup(struct output *o, struct iiot_buf *b)
 	iiot_buf_adds(b, "set print \"-\"\n");
 	switch (o->term) {
 	case T_PNG:
+		if (o->termname != NULL) {
+			iiot_buf_addf(b, "set terminal png size %d,%d "
+			    "noenhanced truecolor\n", o->width, o->height);
+			break;
+		}
 		iiot_buf_addf(b, "set terminal pngcairo size %d,%d noenhanced "
 		    "font \"DejaVu Sans,%d\" linewidth 1.2\n", o->width,
 		    o->height, fs);
@@ -222,7 +233,7 @@ redraw(struct output *o, const struct iiot_buf *script)
 	int r, rc = -1;
 
 	if (o->pid == 0) {
-		if (gp_spawn(&o->pid, &o->to_gp, &o->from_gp) < 0) {
+		if (gp_spawn(&o->pid, &o->to_gp, &o->from_gp, 0) < 0) {
 			iiot_warn("cannot run '%s'", gp_prog());
 			return -1;
 		}
@@ -322,6 +333,9 @@ run(void *arg)
 		iiot_buf_add(&job, o->job.data, o->job.len);
 		pthread_mutex_unlock(&o->mu);
 		rc = redraw(o, &job);
+		/* A gnuplot found dead is restarted: draw again at once. */
+		if (rc < 0 && o->pid == 0 && !o->quit)
+			rc = redraw(o, &job);
 		pthread_mutex_lock(&o->mu);
 		o->failed = rc < 0;
 		o->drawn++;

@@ -51,6 +51,7 @@ struct run {
 	size_t nout;
 	char *webdir;			/* a private folder for --listen */
 	int passthrough;
+	int gd_png;			/* no pngcairo: libgd's png */
 	unsigned long gen;		/* data generation */
 	int64_t next_due;
 	struct iiot_buf script;
@@ -269,6 +270,42 @@ add_out(struct run *r, int term, const char *path)
 	return o;
 }
 
+/*
+ * Check that gnuplot runs and has each output's terminal, so that a
+ * missing gnuplot is said once, at the start.  Without cairo, PNG
+ * falls back to libgd's png terminal.
+ */
+static void
+check_terms(struct run *r)
+{
+	static const char *const names[] = {
+		[T_PNG] = "pngcairo", [T_SVG] = "svg", [T_PDF] = "pdfcairo",
+		[T_DUMB] = "dumb", [T_SIXEL] = "sixelgd", [T_WINDOW] = NULL,
+	};
+	char err[512];
+	size_t i;
+	int t, seen = 0;
+
+	for (i = 0; i < r->nout; i++) {
+		t = r->out[i].term;
+		if (names[t] == NULL || (seen & (1 << t)))
+			continue;
+		seen |= 1 << t;
+		if (gp_check(names[t], err, sizeof(err)) == 0)
+			continue;
+		if (strncmp(err, "cannot run", 10) == 0)
+			iiot_errx(1, "%s", err);
+		if (t == T_PNG && gp_check("png", err, sizeof(err)) == 0) {
+			r->gd_png = 1;
+			continue;
+		}
+		iiot_errx(2, "%s", err);
+	}
+	for (i = 0; i < r->nout; i++)
+		if (r->out[i].term == T_PNG && r->gd_png)
+			r->out[i].termname = iiot_xstrdup("png");
+}
+
 /* Turn -o, --term and --listen into outputs.  Usage errors exit 2. */
 static void
 make_outputs(struct run *r)
@@ -343,8 +380,10 @@ make_outputs(struct run *r)
 	if (r->nout == 0)
 		iiot_usage_error(SYNOPSIS, "nothing to draw on: give -o, "
 		    "--term or --listen");
+	check_terms(r);
 	for (i = 0; i < r->nout; i++)
-		if (r->out[i].dir != NULL && r->out[i].dir != r->webdir &&
+		if (r->out[i].dir != NULL && (r->webdir == NULL ||
+		    strcmp(r->out[i].dir, r->webdir) != 0) &&
 		    web_write_page(r->out[i].dir, r->dash.title,
 		    o->refresh) < 0)
 			iiot_err(1, "cannot write '%s/index.html'",
@@ -565,6 +604,7 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.opt = &opt;
 	r.passthrough = !opt.quiet;
+	r.gen = 1;			/* draw once even without data */
 	load_dashboard(&r);
 	if (opt.input != NULL && (fd = open(opt.input, O_RDONLY |
 	    O_CLOEXEC)) < 0)

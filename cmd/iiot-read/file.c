@@ -128,11 +128,15 @@ json_number(const char *s, size_t n)
 	return p == e;
 }
 
-/* Append the value in s[0..n) as a JSON number.  -1 if it is none. */
+/*
+ * Append the value in s[0..n) as a JSON number.  -1 if it is none.
+ * With comma set, a decimal comma is read as a point (exports that
+ * separate cells with ';').
+ */
 static int
-add_value(struct iiot_buf *b, const char *s, size_t n)
+add_value(struct iiot_buf *b, const char *s, size_t n, int comma)
 {
-	char tmp[64];
+	char tmp[64], *c;
 	double d;
 
 	if (json_number(s, n))
@@ -141,6 +145,12 @@ add_value(struct iiot_buf *b, const char *s, size_t n)
 		return -1;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
+	if (comma && (c = strchr(tmp, ',')) != NULL &&
+	    strchr(c + 1, ',') == NULL) {
+		*c = '.';
+		if (json_number(tmp, n))
+			return iiot_buf_add(b, tmp, n);
+	}
 	if (strcasecmp(tmp, "true") == 0 || strcasecmp(tmp, "on") == 0)
 		return iiot_buf_addc(b, '1');
 	if (strcasecmp(tmp, "false") == 0 || strcasecmp(tmp, "off") == 0)
@@ -400,7 +410,7 @@ row_long(struct fsrc *f)
 	}
 	add_str(b, "sensor", c[f->isen].p, c[f->isen].n);
 	iiot_buf_add(b, ",\"value\":", 9);
-	if (add_value(b, c[f->ival].p, c[f->ival].n) < 0) {
+	if (add_value(b, c[f->ival].p, c[f->ival].n, f->sep == ';') < 0) {
 		bad_line(f, "value is not a number");
 		return;
 	}
@@ -446,7 +456,7 @@ row_wide(struct fsrc *f)
 		b->len = head;
 		add_str(b, "sensor", f->cols[i], strlen(f->cols[i]));
 		iiot_buf_add(b, ",\"value\":", 9);
-		if (add_value(b, c[i].p, c[i].n) < 0) {
+		if (add_value(b, c[i].p, c[i].n, f->sep == ';') < 0) {
 			bad = 1;
 			continue;
 		}
@@ -484,25 +494,19 @@ table_line(struct fsrc *f, const char *line, size_t len)
 		p = f->join.data;
 		n = f->join.len;
 	}
-	iiot_buf_reset(&f->join);
-	if (k < 0) {
+	/* The cells may point into f->join: empty it only after use. */
+	if (k < 0)
 		bad_line(f, "misplaced quote");
-		return;
-	}
-	if ((size_t)k != f->ncols) {
-		if (k == 1 && f->cells[0].n == 0)
-			return;		/* an empty line */
-		bad_line(f, "wrong number of cells");
-		return;
-	}
-	if (!iiot_utf8_valid(p, n)) {
+	else if ((size_t)k != f->ncols) {
+		if (k != 1 || f->cells[0].n != 0)	/* not an empty line */
+			bad_line(f, "wrong number of cells");
+	} else if (!iiot_utf8_valid(p, n))
 		bad_line(f, iiot_strerror(IIOT_EUTF8));
-		return;
-	}
-	if (f->wide)
+	else if (f->wide)
 		row_wide(f);
 	else
 		row_long(f);
+	iiot_buf_reset(&f->join);
 }
 
 /* ---- JSON Lines and the InfluxDB line protocol ---- */
@@ -616,7 +620,7 @@ influx_line(struct fsrc *f, const char *line, size_t len)
 		    add_str(b, "sensor", sensor.data, sensor.len) < 0 ||
 		    iiot_buf_add(b, ",\"value\":", 9) < 0)
 			goto out;
-		if (add_value(b, v.data, v.len) < 0) {
+		if (add_value(b, v.data, v.len, 0) < 0) {
 			bad_line(f, "field value is not a number");
 			continue;
 		}

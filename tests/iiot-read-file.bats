@@ -126,3 +126,16 @@ teardown() {
 	[ "$rc" -eq 143 ]
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 2 ]
 }
+
+@test "iiot-read: files: -c stops after that many records" {
+	run -0 iiot-read -c 2 "$F/wide.csv" "$F/long.csv"
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	run -0 iiot-read -c 4 "$F/records.json" "$F/long.csv"
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
+}
+
+@test "iiot-read: files: -W ends a silent pipe" {
+	run -0 --separate-stderr bash -c "{ printf 'ts,sensor,value\n1764429465,a,1\n'
+	    sleep 2; } | iiot-read -W 0.3s"
+	[ "$output" = '{"ts":"2025-11-29T15:17:45.000Z","sensor":"a","value":1}' ]
+}

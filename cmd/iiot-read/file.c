@@ -36,6 +36,7 @@ struct fsrc {
 	struct cell *cells;
 	int wide, its, isrc, isen, ival;
 	unsigned long long nrec, bad;
+	unsigned long long base;	/* records of the files before */
 	int64_t now, next_progress;
 	int progress;
 	struct iiot_ratelimit rl;
@@ -221,6 +222,8 @@ add_str(struct iiot_buf *b, const char *key, const char *s, size_t n)
 static void
 emit(struct fsrc *f)
 {
+	if (f->o->count > 0 && (long long)(f->base + f->nrec) >= f->o->count)
+		return;		/* -c: enough */
 	if (iiot_buf_addc(&f->out, '\n') < 0 ||
 	    fwrite(f->out.data, 1, f->out.len, stdout) != f->out.len)
 		return;
@@ -656,7 +659,8 @@ progress(struct fsrc *f, int last)
 }
 
 static int
-read_one(const struct read_opts *o, const char *path, unsigned long long *nbad)
+read_one(const struct read_opts *o, const char *path, unsigned long long *nbad,
+    unsigned long long *nrec)
 {
 	struct fsrc f;
 	const char *line;
@@ -681,9 +685,13 @@ read_one(const struct read_opts *o, const char *path, unsigned long long *nbad)
 		goto out;
 	}
 	iiot_lines_set_flush(f.in, stdout);
+	if (o->timeout >= 0)
+		iiot_lines_set_timeout(f.in, o->timeout > 1000000000 ?
+		    1000000000 : (int)o->timeout);
 	f.fmt = o->format ? iiot_fmt_parse(o->format) : format_by_name(path);
 	f.progress = isatty(STDERR_FILENO) && iiot_verbosity >= 0;
 	f.now = iiot_now_ms();
+	f.base = *nrec;
 	while (!iiot_sig_term) {
 		r = iiot_lines_next(f.in, &line, &len);
 		if (r == 0)
@@ -691,6 +699,11 @@ read_one(const struct read_opts *o, const char *path, unsigned long long *nbad)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == ETIMEDOUT) {
+				iiot_debug(1, "%s: nothing for %lld ms",
+				    f.name, (long long)o->timeout);
+				break;
+			}
 			if (errno == IIOT_ETOOLONG) {
 				bad_line(&f, "line too long");
 				continue;
@@ -729,9 +742,11 @@ read_one(const struct read_opts *o, const char *path, unsigned long long *nbad)
 			f.now = iiot_now_ms();
 			progress(&f, 0);
 		}
-		if (ferror(stdout))
+		if (ferror(stdout) || (o->count > 0 &&
+		    (long long)(f.base + f.nrec) >= o->count))
 			break;
 	}
+	*nrec += f.nrec;
 	progress(&f, 1);
 out:
 	*nbad += f.bad;
@@ -754,7 +769,7 @@ out:
 int
 file_run(const struct read_opts *o, char **paths, int npaths)
 {
-	unsigned long long bad = 0;
+	unsigned long long bad = 0, nrec = 0;
 	int i, status = 0;
 
 	if (iiot_sig_install(0) < 0) {
@@ -763,7 +778,9 @@ file_run(const struct read_opts *o, char **paths, int npaths)
 	}
 	iiot_out_init(o->unbuffered);
 	for (i = 0; i < npaths && !iiot_sig_term; i++) {
-		if (read_one(o, paths[i], &bad) != 0)
+		if (o->count > 0 && (long long)nrec >= o->count)
+			break;
+		if (read_one(o, paths[i], &bad, &nrec) != 0)
 			status = 1;
 		if (ferror(stdout))
 			break;

@@ -38,6 +38,11 @@ sub_start() {
 	[[ "$output" == *sqlite* ]]
 }
 
+@test "iiot-publish: usage synopsis matches the man page, which is clean" {
+	check_synopsis iiot-publish
+	mandoc -Tlint -W warning "$TOP/man/iiot-publish.1"
+}
+
 @test "iiot-publish: a bad option is a usage error" {
 	run -2 --separate-stderr iiot-publish --bogus mqtt://127.0.0.1
 	[[ "$stderr" == *"Try 'iiot-publish --help'"* ]]

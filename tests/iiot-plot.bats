@@ -376,3 +376,16 @@ served_md5() {
 	exec 7>&-
 	stop_plot "$pid"
 }
+
+@test "iiot-plot: --map gives units, ranges and alarm limits" {
+	plant 600 | iiot-plot -q -m "$TOP/scripts/plant/press-shop.map" \
+	    --term dumb -s 100x20 -p 'gauge:press2/oil_temp' \
+	    > "$BATS_TEST_TMPDIR/screen"
+	tail -20 "$BATS_TEST_TMPDIR/screen" | grep -q '76.3 °C  CRIT'
+	plant 600 | iiot-plot -q --term dumb -s 100x20 \
+	    -p 'gauge:press2/oil_temp' > "$BATS_TEST_TMPDIR/screen"
+	tail -20 "$BATS_TEST_TMPDIR/screen" | grep -q '76.3 °C  OK'
+	run -2 --separate-stderr iiot-plot -m "$FIX/bad-key.dash" -p table \
+	    -o x.png < /dev/null
+	[[ "$stderr" == "iiot-plot: $FIX/bad-key.dash:"* ]]
+}

@@ -1066,16 +1066,26 @@ draw_stat(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 	blank(c);
 }
 
-/* A panel with limits that shows series s, for the table's state. */
+/*
+ * The limits for a table row: the table's own, else the catalogue's
+ * for the series, else those of a panel that shows it.
+ */
 static const struct panel *
 limits_of(const struct ctx *c, const struct panel *self,
-    const struct series *s)
+    const struct series *s, struct panel *tmp)
 {
 	const struct panel *p;
 	size_t k, i;
 
 	if (has_limits(self))
 		return self;
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->warn = s->lim[0];
+	tmp->crit = s->lim[1];
+	tmp->warn_low = s->lim[2];
+	tmp->crit_low = s->lim[3];
+	if (has_limits(tmp))
+		return tmp;
 	for (k = 0; k < c->d->npanels; k++) {
 		p = c->d->panels[k];
 		if (p == self || !has_limits(p))
@@ -1096,6 +1106,7 @@ draw_table(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 	size_t i, rows, shown;
 	char vb[48], tb[32], buf[64];
 	const char *st, *col;
+	struct panel tmp;
 	int z;
 
 	top = card(c, p, &x0, &y0, &x1, &y1, p->title != NULL ? p->title :
@@ -1137,7 +1148,7 @@ draw_table(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 		fmtval(vb, sizeof(vb), s->last_ts != IIOT_TS_NONE ? s->last :
 		    NAN);
 		fmttime(c->v, s->last_ts, tb, sizeof(tb), "%H:%M:%S");
-		z = zone(limits_of(c, p, s), s->last);
+		z = zone(limits_of(c, p, s, &tmp), s->last);
 		if (s->bad) {
 			st = "BAD";
 			col = c->th->crit;
@@ -1185,7 +1196,7 @@ header(struct ctx *c, const struct dash *d)
 	rect(c, 0, 0, c->W, c->H, c->th->bg, "behind");
 	label(c, c->text ? 1 : 14, h * 0.5, "left", c->th->text, c->fs + 6,
 	    1, d->title != NULL ? d->title : "iiot-plot");
-	if (c->v->now != IIOT_TS_NONE) {
+	if (!c->v->empty) {
 		fmttime(c->v, c->v->now, tb, sizeof(tb),
 		    c->v->utc ? "%Y-%m-%d %H:%M:%S UTC" :
 		    "%Y-%m-%d %H:%M:%S %Z");

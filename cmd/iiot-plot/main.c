@@ -14,12 +14,13 @@
 #include <unistd.h>
 
 #include "iiot.h"
+#include "iiot_map.h"
 #include "iiot_x.h"
 #include "plot.h"
 
 #define SYNOPSIS \
 	"iiot-plot [-hqUuVv] [-d file] [-l addr] [-o file | -o dir/] " \
-	"[-p panel]\n" \
+	"[-m map] [-p panel]\n" \
 	"                 [-r dur] [-s WxH] [-T term] [-t title] " \
 	"[-w dur] [--stale dur]\n" \
 	"                 [--theme dark|light] [file]"
@@ -28,6 +29,7 @@
 
 struct options {
 	const char *dashboard;
+	const char *map;
 	const char **panels;
 	size_t npanels;
 	const char *outputs[MAXOUT];
@@ -65,6 +67,8 @@ usage(void)
 	    "gnuplot,\nand pass every record on unchanged to stdout.\n\n"
 	    "  -d, --dashboard FILE  panels, layout and limits from FILE "
 	    "(iiot-dashboard(5))\n"
+	    "  -m, --map FILE        units, ranges and alarm limits from the "
+	    "plant catalogue\n"
 	    "  -p, --panel PANEL     add a panel: KIND[:SERIES[,SERIES...]]"
 	    "[,KEY=VALUE...]\n"
 	    "                        KIND is line, gauge, bar, stat or "
@@ -121,6 +125,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "dashboard", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "map", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "panel", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -142,7 +147,7 @@ parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->theme = -1;
-	while ((c = getopt_long(argc, argv, "d:hl:o:p:qr:s:T:t:UuVvw:",
+	while ((c = getopt_long(argc, argv, "d:hl:m:o:p:qr:s:T:t:UuVvw:",
 	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -162,6 +167,9 @@ parse_args(int argc, char **argv, struct options *o)
 			exit(0);
 		case 'l':
 			o->listen = optarg;
+			break;
+		case 'm':
+			o->map = optarg;
 			break;
 		case 'o':
 			if (o->nout == MAXOUT)
@@ -411,6 +419,10 @@ load_dashboard(struct run *r)
 			iiot_usage_error(SYNOPSIS, "%s", err);
 	if (r->dash.npanels == 0)
 		iiot_usage_error(SYNOPSIS, "no panels: give -p or -d");
+	if (o->map != NULL && (r->dash.map = iiot_map_load(o->map, err,
+	    sizeof(err))) == NULL)
+		iiot_errx(errno == IIOT_ESYNTAX ? 2 : 1, "%s", errno ==
+		    IIOT_ESYNTAX ? err : err[0] ? err : strerror(errno));
 	if (o->title != NULL) {
 		free(r->dash.title);
 		r->dash.title = iiot_xstrdup(o->title);
@@ -465,11 +477,14 @@ redraw(struct run *r, int force)
 		v.height = o->height;
 		v.utc = r->opt->utc;
 		v.now = store_tmax(r->store);
+		if (v.now == IIOT_TS_NONE) {
+			v.now = iiot_now_ms();
+			v.empty = 1;
+		}
 		v.window = r->opt->window;
 		v.stale = r->opt->stale;
 		v.dark = r->dash.dark;
-		t = (time_t)((v.now == IIOT_TS_NONE ? iiot_now_ms() :
-		    v.now) / 1000);
+		t = (time_t)(v.now / 1000);
 		if (!v.utc && localtime_r(&t, &tm) != NULL)
 			v.tzoff = (int64_t)tm.tm_gmtoff * 1000;
 		iiot_buf_reset(&r->script);
@@ -643,6 +658,7 @@ main(int argc, char **argv)
 	}
 	iiot_buf_release(&r.script);
 	store_free(r.store);
+	iiot_map_free(r.dash.map);
 	dash_free(&r.dash);
 	free(opt.panels);
 	iiot_lines_free(in);

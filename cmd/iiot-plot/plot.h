@@ -65,6 +65,7 @@ struct dash {
 	int width, height;		/* 0: not set by the file */
 	int64_t refresh, window;	/* ms; 0: not set by the file */
 	int dark;
+	struct iiot_map *map;		/* --map: units, ranges, limits */
 	int grows, gcols;		/* the grid, set by dash_layout */
 	struct panel **panels;
 	size_t npanels;
@@ -98,6 +99,7 @@ struct series {
 	int64_t last_ts;
 	double last;
 	int bad;			/* last record's quality not good */
+	double lim[4];			/* warn, crit, warn_low, crit_low */
 };
 
 struct store;
@@ -140,6 +142,7 @@ struct view {
 	int utc;
 	int64_t tzoff;			/* ms added to times for local time */
 	int64_t now;			/* the right edge of time axes */
+	int empty;			/* no record yet: now is the clock */
 	int64_t window;			/* default window */
 	int64_t stale;
 	int dark;

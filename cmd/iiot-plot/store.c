@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iiot_map.h"
 #include "iiot_opt.h"
 #include "iiot_series.h"
 #include "iiot_time.h"
@@ -72,9 +73,66 @@ cmp_ser(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The catalogue's keys for a series: the limits of its alarms. */
+static void
+map_series(struct dash *d, struct series *se, const char *source,
+    const char *sensor)
+{
+	static const char *const keys[4] = {
+		"warn_above", "crit_above", "warn_below", "crit_below",
+	};
+	const struct iiot_map_point *pt;
+	const char *u;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		se->lim[i] = NOVAL;
+	if (d->map == NULL ||
+	    (pt = iiot_map_find(d->map, source, sensor)) == NULL)
+		return;
+	for (i = 0; i < 4; i++)
+		if (iiot_map_get_num(pt, keys[i], &se->lim[i]) < 0)
+			se->lim[i] = NOVAL;
+	u = pt->unit;
+	if (u != NULL && strlen(u) < sizeof(se->unit))
+		memcpy(se->unit, u, strlen(u) + 1);
+}
+
+/*
+ * A panel takes what it does not say itself (range, limits, unit) from
+ * the catalogue point of its first series.
+ */
+static void
+map_panel(struct dash *d, struct panel *p, const char *source,
+    const char *sensor, const struct series *se)
+{
+	const struct iiot_map_point *pt;
+	double *lim[4] = { &p->warn, &p->crit, &p->warn_low, &p->crit_low };
+	int i;
+
+	if (d->map == NULL || p->kind == P_TABLE ||
+	    (pt = iiot_map_find(d->map, source, sensor)) == NULL)
+		return;
+	if (p->min == NOVAL && iiot_map_get_num(pt, "min", &p->min) < 0)
+		p->min = NOVAL;
+	if (p->max == NOVAL && iiot_map_get_num(pt, "max", &p->max) < 0)
+		p->max = NOVAL;
+	if (p->kind == P_LINE || p->kind == P_BAR) {
+		/* Lines leave room above the data: no fixed top. */
+		if (p->max != NOVAL && p->min != NOVAL)
+			p->max = NOVAL;
+	}
+	for (i = 0; i < 4; i++)
+		if (*lim[i] == NOVAL)
+			*lim[i] = se->lim[i];
+	if (p->unit == NULL && pt->unit != NULL)
+		p->unit = iiot_xstrdup(pt->unit);
+}
+
 /* Attach a new series to every panel whose globs match it. */
 static void
-match_panels(struct dash *d, struct series *se)
+match_panels(struct dash *d, struct series *se, const char *source,
+    const char *sensor)
 {
 	size_t k, g;
 	struct panel *p;
@@ -92,6 +150,8 @@ match_panels(struct dash *d, struct series *se)
 			    sizeof(*p->ser));
 		}
 		p->ser[p->nser++] = se;
+		if (p->nser == 1)
+			map_panel(d, p, source, sensor, se);
 		qsort(p->ser, p->nser, sizeof(*p->ser), cmp_ser);
 	}
 }
@@ -159,7 +219,8 @@ store_add(struct store *s, struct dash *d, const char *source,
 		se->name = name.data;
 		se->last_ts = IIOT_TS_NONE;
 		*slot = se;
-		match_panels(d, se);
+		map_series(d, se, source, sensor);
+		match_panels(d, se, source, sensor);
 	}
 	se = *slot;
 	if (unit != NULL && strlen(unit) < sizeof(se->unit))

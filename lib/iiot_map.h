@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* iiot_map.h: the plant catalogue: devices, points and their keys (iiot-map(5)). */
+/* iiot_map.h: the plant catalogue: devices, points, keys (iiot-map(5)). */
 #ifndef IIOT_MAP_H
 #define IIOT_MAP_H
 
@@ -31,7 +31,7 @@ struct iiot_map_dev {
 	char *url;		/* modbus-tcp://... or modbus-rtu://... */
 	int unit;		/* Modbus unit (slave) id, 1 by default */
 	int64_t timeout;	/* ms per request, 0 for the default */
-	unsigned gap;		/* coalescing gap in registers (default 4) */
+	unsigned gap;		/* coalescing gap in registers (4) */
 	unsigned long line;	/* where the section starts */
 	size_t nkv;		/* default keys for its points */
 	struct iiot_map_kv *kv;

@@ -9,8 +9,8 @@
 /* Tables (data models) of a Modbus device. */
 #define IIOT_MB_COIL		0	/* read/write bits, function 1/5 */
 #define IIOT_MB_DISCRETE	1	/* read-only bits, function 2 */
-#define IIOT_MB_INPUT		2	/* read-only registers, function 4 */
-#define IIOT_MB_HOLDING		3	/* read/write registers, function 3 */
+#define IIOT_MB_INPUT		2	/* read-only registers, fn 4 */
+#define IIOT_MB_HOLDING		3	/* read/write registers, fn 3/6 */
 
 /* Value types; a register holds 16 bits. */
 #define IIOT_MB_BOOL		0	/* a bit, or a register != 0 */

@@ -118,6 +118,9 @@ value_of() {
 	[[ "$stderr" == *"--once and --count conflict"* ]]
 	run -2 --separate-stderr iiot-read -i 0 modbus-tcp://127.0.0.1:502/1/hr/0
 	[[ "$stderr" == *"--interval"* ]]
+	run -2 --separate-stderr iiot-read -m "$TOP/scripts/plant/press-shop.map" \
+	    modbus-tcp://127.0.0.1:502/1/hr/0
+	[[ "$stderr" == *"give either --map or point URLs, not both"* ]]
 }
 
 @test "iiot-read: modbus: a bad catalogue exits 2 with file:line" {
@@ -142,6 +145,17 @@ value_of() {
 	    --interval 100ms
 	[[ "$stderr" == *"16 points on 4 connections"* ]]
 	[[ "$stderr" != *"press-shop.map:"* ]]
+}
+
+@test "iiot-read: modbus: the simulated plant has the points of the real one" {
+	series() {
+		grep -v '^[[:space:]]*\(#\|\[\|$\|[a-z_]* *=\)' "$1" |
+		    awk '{ print $1, $2, $3, $4, $5, $6 }' | sed 's/ [a-z]*=.*//'
+	}
+	series "$TOP/scripts/plant/press-shop.map" > "$BATS_TEST_TMPDIR/real"
+	series "$TOP/scripts/plant/press-shop-sim.map" > "$BATS_TEST_TMPDIR/sim"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/real")" -eq 16 ]
+	assert_same "$BATS_TEST_TMPDIR/real" "$BATS_TEST_TMPDIR/sim"
 }
 
 @test "iiot-read: modbus: --once against an unreachable device exits 1" {

@@ -122,24 +122,24 @@ static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "no-anomalies",	no_argument,		NULL, 'A' },
-		{ "anomaly",		required_argument,	NULL, 'a' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "interval",		required_argument,	NULL, 'i' },
-		{ "listen",		required_argument,	NULL, 'l' },
-		{ "map",		required_argument,	NULL, 'm' },
-		{ "output",		no_argument,		NULL, 'o' },
-		{ "port-file",		required_argument,	NULL, 'p' },
-		{ "print-map",		no_argument,	NULL, OPT_PRINT_MAP },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "rtu",		required_argument,	NULL, OPT_RTU },
-		{ "rtu-unit",		required_argument, NULL, OPT_RTU_UNIT },
-		{ "seed",		required_argument,	NULL, 'S' },
-		{ "schedule",		no_argument,		NULL, 's' },
-		{ "unbuffered",		no_argument,		NULL, 'u' },
-		{ "version",		no_argument,		NULL, 'V' },
-		{ "verbose",		no_argument,		NULL, 'v' },
-		{ NULL,			0,			NULL, 0 }
+		{ "no-anomalies", no_argument, NULL, 'A' },
+		{ "anomaly", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "output", no_argument, NULL, 'o' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "print-map", no_argument, NULL, OPT_PRINT_MAP },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "rtu", required_argument, NULL, OPT_RTU },
+		{ "rtu-unit", required_argument, NULL, OPT_RTU_UNIT },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "schedule", no_argument, NULL, 's' },
+		{ "unbuffered", no_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 

@@ -33,9 +33,10 @@ usage(void)
 	printf("usage: %s\n\n", SYNOPSIS);
 	fputs(
 "Read sensors and write one JSON record per value on stdout.  The operand\n"
-"says where: modbus-tcp://HOST[:PORT] or modbus-rtu://DEVICE[?baud=...]\n"
-"(with --map, the catalogue's devices), mqtt://HOST[:PORT] or\n"
-"mqtts://..., or files of records (none or '-' for stdin).\n"
+"says where: Modbus points (modbus-tcp://HOST[:PORT]/UNIT/TABLE/ADDRESS\n"
+"[/TYPE[/ORDER]], modbus-rtu://DEVICE[?baud=...]/UNIT/..., or --map and\n"
+"the catalogue's points), mqtt://HOST[:PORT] or mqtts://..., or files of\n"
+"records (none or '-' for stdin).\n"
 "\n"
 "  -1, --once             one cycle, then exit (1 if a device failed)\n"
 "  -c, --count N          stop after N cycles (Modbus) or records\n"

@@ -389,3 +389,20 @@ served_md5() {
 	    -o x.png < /dev/null
 	[[ "$stderr" == "iiot-plot: $FIX/bad-key.dash:"* ]]
 }
+
+@test "iiot-plot: usage synopsis matches the man page" {
+	check_synopsis iiot-plot
+}
+
+@test "iiot-plot: the man page's examples run" {
+	cd "$BATS_TEST_TMPDIR"
+	plant 600 > plant.jsonl
+	iiot-plot -q -o dash.png -p 'line:press*/oil_temp,warn=65,crit=75' \
+	    -p 'gauge:press1/pressure,min=0,max=250,warn_low=120' < plant.jsonl
+	is_png dash.png
+	iiot-plot -q -d "$TOP/scripts/plant/maintenance.dash" -w 24h \
+	    -o report.pdf < plant.jsonl
+	[ "$(head -c 5 report.pdf)" = "%PDF-" ]
+	iiot-plot -d "$TOP/scripts/plant/workshop.dash" -T dumb < plant.jsonl |
+	    grep -q 'Press 1 - motor'
+}

@@ -19,11 +19,10 @@
 #include "plot.h"
 
 #define SYNOPSIS \
-	"iiot-plot [-hqUuVv] [-d file] [-l addr] [-o file | -o dir/] " \
-	"[-m map] [-p panel]\n" \
-	"                 [-r dur] [-s WxH] [-T term] [-t title] " \
-	"[-w dur] [--stale dur]\n" \
-	"                 [--theme dark|light] [file]"
+	"iiot-plot [-hqUuVv] [-d file] [-l addr] [-m map] [-o file | dir/]\n" \
+	"                 [-p panel] [-r dur] [-s WxH] [-T term] [-t title] " \
+	"[-w dur]\n" \
+	"                 [--stale dur] [--theme dark | light] [file]"
 
 #define MAXOUT 8
 

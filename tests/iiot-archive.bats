@@ -87,6 +87,12 @@ has_rows() {
 	diff <(jq -c . "$FIX/records.in") <(iiot-archive query | jq -c .)
 }
 
+@test "iiot-archive: numbers come back in their shortest exact form" {
+	iiot-archive -q < "$FIX/nums.in"
+	run -0 bash -c 'iiot-archive query | grep -o "\"value\":[^,}]*" | cut -d: -f2 | tr "\n" " "'
+	[ "$output" = "0.001 -0.5 0 123456789012.5 999999999999.999 0.1 1.1 -12.345 1e-07 0.3333333333 100 -1000.01 " ]
+}
+
 @test "iiot-archive: the default file is IIOT_DB, else iiot.db here" {
 	cd "$BATS_TEST_TMPDIR"
 	unset IIOT_DB

@@ -235,6 +235,30 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(120)' "$dead" &
 	[ "$span" -le 6 ]
 }
 
+@test "iiot-read: modbus: a silent device costs one timeout per cycle" {
+	dead=$(free_port)
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(120)' "$dead" &
+	OTHER_PID=$!
+	wait_port "$dead" 10
+	{
+		echo "[device dead]"
+		echo "url = modbus-tcp://127.0.0.1:$dead"
+		echo "timeout = 1s"
+		for t in coil discrete input holding; do
+			echo "dead $t $t 0 bool"
+		done
+		echo "dead far holding 1000 uint16"
+	} > "$BATS_TEST_TMPDIR/dead.map"
+	start=$(date +%s%N)
+	run -1 --separate-stderr iiot-read --once -m "$BATS_TEST_TMPDIR/dead.map"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	# Five requests: the first times out, the others are not tried.
+	[ "$ms" -lt 3500 ]
+	[[ "$stderr" == *"5 reads failed"* ]]
+}
+
 @test "iiot-read: modbus: 100 adjacent registers in one request per cycle" {
 	m="$BATS_TEST_TMPDIR/hr100.map"
 	{

@@ -66,6 +66,7 @@ struct conn {
 	int64_t retry_at;	/* monotonic ms of the next connection */
 	int64_t backoff;
 	unsigned long failures;	/* failed reads, for the exit status */
+	int lost;		/* the link failed during this cycle */
 	pthread_t th;
 	int started;
 	uint16_t regs[IIOT_MB_MAX_REGS];
@@ -242,7 +243,11 @@ ensure_connected(struct conn *c, int64_t now)
 {
 	if (iiot_mb_connected(c->mb))
 		return 0;
-	if (now < c->retry_at) {
+	/*
+	 * A link lost in this cycle is tried again in the next one: a
+	 * silent device costs one timeout per cycle, not one per request.
+	 */
+	if (c->lost || now < c->retry_at) {
 		errno = ENOTCONN;
 		return -1;
 	}
@@ -293,6 +298,8 @@ poll_group(struct conn *c, struct group *g)
 		ts = iiot_now_ms();
 		if (e == -1) {
 			e = errno;
+			if (!iiot_mb_connected(c->mb))
+				c->lost = 1;
 			if (!iiot_mb_connected(c->mb))
 				iiot_complain(&c->down, ts,
 				    "cannot read '%s/%d/%s/%u': %s", c->url,
@@ -374,6 +381,7 @@ poll_device(void *arg)
 	next = start_mono;
 	for (cycle = 0; cycles < 0 || cycle < cycles; cycle++) {
 		requests = 0;
+		c->lost = 0;
 		for (gi = 0; gi < c->ngroups; gi++)
 			if (cycle % c->groups[gi].every == 0) {
 				poll_group(c, &c->groups[gi]);

@@ -12,8 +12,8 @@ struct iiot_stmt;	/* opaque: a prepared statement */
 
 /* Flags of iiot_db_open(). */
 #define IIOT_DB_RDONLY	0x1	/* open read-only; never create */
-#define IIOT_DB_CREATE	0x2	/* create the file (mode 0640) if missing */
-#define IIOT_DB_NOWAL	0x4	/* rollback journal: a self-contained file */
+#define IIOT_DB_CREATE	0x2	/* create a missing file, mode 0640 */
+#define IIOT_DB_NOWAL	0x4	/* rollback journal: one file */
 
 /* Error classes of iiot_db_errclass(), after SQLite's primary codes. */
 #define IIOT_DB_EOTHER	0

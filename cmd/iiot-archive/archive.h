@@ -35,9 +35,10 @@ struct options {
 	int64_t busy;			/* ms: wait for another writer */
 
 	/* query and series */
-	const char **sensors, **sources, **tags;	/* globs; tags KEY=GLOB */
+	const char **sensors, **sources;	/* globs */
+	const char **tags;		/* KEY=GLOB */
 	size_t nsensors, nsources, ntags;
-	int64_t since, until;		/* ms; IIOT_TS_NONE when not given */
+	int64_t since, until;		/* ms, or IIOT_TS_NONE */
 	int64_t every;			/* ms; 0 without --every */
 	int agg;
 	int last;
@@ -48,7 +49,7 @@ struct options {
 	/* rotate, verify, backup */
 	const char *dir;		/* -a: archive directory */
 	const char *tz;			/* --tz, NULL for UTC */
-	int64_t before;			/* rotate days ending at or before */
+	int64_t before;			/* rotate days ended by then */
 	int64_t retention;		/* ms; -1 for none */
 	const char *dest;		/* backup target */
 };

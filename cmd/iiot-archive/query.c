@@ -38,7 +38,7 @@ struct query {
 	struct iiot_db *db;
 	struct cursor *cur;
 	size_t ncur;
-	size_t *heap;		/* indexes of cursors with a row, by time */
+	size_t *heap;		/* cursors with a row, by time */
 	size_t nheap;
 	struct iiot_buf line;
 	struct iiot_rec rec;	/* for the non-JSON formats */

@@ -600,9 +600,9 @@ cmd_verify(const struct options *o)
 		for (i = 0; i < m.n; i++) {
 			e = &m.e[i];
 			if (!e->chain_ok) {
-				printf("FAIL %s/%s line %zu (%s): chain broken: "
-				    "the manifest was edited\n", o->dir,
-				    MANIFEST, i + 1, e->day);
+				printf("FAIL %s/%s line %zu (%s): chain "
+				    "broken: the manifest was edited\n",
+				    o->dir, MANIFEST, i + 1, e->day);
 				bad++;
 			}
 			snprintf(path, sizeof(path), "%s/%s", o->dir, e->file);
@@ -614,9 +614,9 @@ cmd_verify(const struct options *o)
 				continue;
 			}
 			if (strcmp(sha, e->sha) != 0) {
-				printf("FAIL %s: '%s': SHA-256 differs from the "
-				    "manifest: changed since archived\n", e->day,
-				    path);
+				printf("FAIL %s: '%s': SHA-256 differs from "
+				    "the manifest: changed since archived\n",
+				    e->day, path);
 				bad++;
 			}
 			bad += check_file(path, e->rows, e->day);

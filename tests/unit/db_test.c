@@ -83,21 +83,25 @@ main(void)
 	    strstr(iiot_db_errmsg(db), "newer") != NULL,
 	    "refuse a file newer than the program");
 
-	st = iiot_db_prepare(db, "INSERT INTO t (ts, v, note) VALUES (?1, ?2, ?3)");
+	st = iiot_db_prepare(db,
+	    "INSERT INTO t (ts, v, note) VALUES (?1, ?2, ?3)");
 	rc = st != NULL && iiot_db_begin(db) == 0 && iiot_db_in_txn(db);
 	for (i = 0; rc && i < 3; i++) {
 		/* Out of time order on purpose: 20 at t=2, 30 at 3, 10 at 1. */
-		rc = iiot_stmt_bind_int(st, 1, (int64_t)(i + 1) % 3 + 1) == 0 &&
-		    iiot_stmt_bind_double(st, 2, 10.0 * (double)((i + 1) % 3 + 1)) == 0 &&
-		    iiot_stmt_bind_text(st, 3, i == 0 ? "x\"y" : NULL, -1) == 0 &&
-		    iiot_stmt_step(st) == 0;
+		int64_t t = (int64_t)(i + 1) % 3 + 1;
+
+		rc = iiot_stmt_bind_int(st, 1, t) == 0 &&
+		    iiot_stmt_bind_double(st, 2, 10.0 * (double)t) == 0 &&
+		    iiot_stmt_bind_text(st, 3, i == 0 ? "x\"y" : NULL,
+		    -1) == 0 && iiot_stmt_step(st) == 0;
 		iiot_stmt_reset(st);
 	}
 	tap_ok(rc && iiot_db_commit(db) == 0 && !iiot_db_in_txn(db),
 	    "insert three rows in a transaction");
 	iiot_stmt_free(st);
 
-	st = iiot_db_prepare(db, "SELECT note, v FROM t WHERE note IS NOT NULL");
+	st = iiot_db_prepare(db,
+	    "SELECT note, v FROM t WHERE note IS NOT NULL");
 	tap_ok(st != NULL && iiot_stmt_step(st) == 1 &&
 	    strcmp(iiot_stmt_text(st, 0, &len), "x\"y") == 0 && len == 3 &&
 	    iiot_stmt_double(st, 1) == 20 && iiot_stmt_step(st) == 0,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -764,7 +765,7 @@ static int
 supervise(const char *prog, int64_t timeout, struct child *c,
     const char *input, char *why, size_t whysz)
 {
-	int st = 0, rc = -1, done = 0;
+	int st = 0, rc = -1, done = 0, pidfd;
 	size_t off = 0, len = strlen(input), kept = 0;
 	char buf[4096], keep[OUTMAX + 1];
 	struct pollfd pf[2];
@@ -812,16 +813,29 @@ supervise(const char *prog, int64_t timeout, struct child *c,
 			}
 		}
 	}
-	/* Output closed: wait for the exit, still within the time. */
+	/*
+	 * Output closed: wait for the exit, still within the time, on a
+	 * pidfd where there is one (no polling), else checking every 2 ms.
+	 */
+	pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	while (!done) {
 		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
 			done = 1;
 			break;
 		}
-		if (iiot_mono_ms() >= c->deadline)
+		left = c->deadline - iiot_mono_ms();
+		if (left <= 0)
 			break;
-		usleep(2000);
+		if (pidfd >= 0) {
+			pf[0].fd = pidfd;
+			pf[0].events = POLLIN;
+			poll(pf, 1, left > 1000 ? 1000 : (int)left);
+		} else {
+			usleep(2000);
+		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	if (!done) {
 		char d[32];
 

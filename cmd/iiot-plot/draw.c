@@ -38,8 +38,8 @@ static const char *const palette[MAXCOLORS] = {
 };
 
 static const char *const dark_palette[MAXCOLORS] = {
-	"#73bf69", "#f2cc0c", "#8ab8ff", "#ff780a", "#f2495c", "#5794f2",
-	"#b877d9", "#fade2a", "#ff9830", "#37872d", "#96d98d", "#ffb357",
+	"#5794f2", "#ff9830", "#b877d9", "#73bf69", "#8ab8ff", "#f2495c",
+	"#fade2a", "#ff780a", "#37872d", "#f2cc0c", "#96d98d", "#ffb357",
 	"#c0d8ff", "#ffa6b0", "#ca95e5", "#1f60c4", "#fff899", "#8f3bb8",
 	"#c4162a", "#e0b400",
 };
@@ -1050,7 +1050,7 @@ draw_stat(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 		}
 		if (is_stale(c, p, s))
 			col = c->th->muted;
-		size = fit(c, vb, tw - 28, big);
+		size = fit(c, vb, (tw - 16) * 0.8, big);
 		if (!c->text && st != NULL && st->color[0] != '\0')
 			rect(c, tx - tw / 2 + 8, top + (y1 - top) * 0.12,
 			    tx + tw / 2 - 8, y1 - (y1 - top) * 0.30,
@@ -1111,7 +1111,7 @@ draw_table(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 
 	top = card(c, p, &x0, &y0, &x1, &y1, p->title != NULL ? p->title :
 	    "Latest values");
-	rh = c->text ? 1 : c->lh * 1.45;
+	rh = c->text ? 1 : c->lh * 1.3;
 	w = x1 - x0;
 	cx[0] = x0 + (c->text ? 1 : 12);
 	cx[1] = x0 + w * 0.56;		/* value: right-aligned */

@@ -276,9 +276,11 @@ dev_setting(struct parse *ps, struct iiot_map_dev *d, const char *key,
 		return 0;
 	}
 	if (strcmp(key, "timeout") == 0) {
+		/* A request never blocks more than a second (signals). */
 		if (iiot_duration_parse(val, &d->timeout) == -1 ||
-		    d->timeout <= 0 || d->timeout > 60000)
-			return fail(ps, "invalid timeout: '%s'", val);
+		    d->timeout <= 0 || d->timeout > 1000)
+			return fail(ps, "invalid timeout: '%s' (1ms to 1s)",
+			    val);
 		return 0;
 	}
 	if (strcmp(key, "gap") == 0) {

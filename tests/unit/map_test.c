@@ -72,6 +72,8 @@ static const struct {
 	{ "[device a]\nurl = modbus-tcp://h\np s input 0 int16 a=\"b\n",
 	    "t:3: unterminated quote", "unterminated quote" },
 	{ "tags = ts\n", "t:1: invalid tag name: 'ts'", "reserved tag" },
+	{ "[device a]\nurl = modbus-tcp://h\ntimeout = 5s\n",
+	    "t:3: invalid timeout: '5s' (1ms to 1s)", "timeout over 1s" },
 };
 
 int

@@ -298,14 +298,13 @@ poll_group(struct conn *c, struct group *g)
 		ts = iiot_now_ms();
 		if (e == -1) {
 			e = errno;
-			if (!iiot_mb_connected(c->mb))
+			if (!iiot_mb_connected(c->mb)) {
 				c->lost = 1;
-			if (!iiot_mb_connected(c->mb))
 				iiot_complain(&c->down, ts,
 				    "cannot read '%s/%d/%s/%u': %s", c->url,
 				    rq->unit, iiot_mb_table_short(rq->table),
 				    rq->addr, iiot_mb_strerror(e));
-			else
+			} else
 				iiot_warnx_limited(&c->rl,
 				    "cannot read '%s/%d/%s/%u' (%u %s): %s",
 				    c->url, rq->unit,

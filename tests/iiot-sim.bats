@@ -50,6 +50,8 @@ mb() {
 	[[ "$stderr" == *"invalid --anomaly: 'melt@1s'"* ]]
 	run -2 --separate-stderr iiot-sim -l 127.0.0.1:0 -o
 	[[ "$stderr" == *"needs --port-file"* ]]
+	run -2 --separate-stderr iiot-sim -l 127.0.0.1:0 --rtu 'tty?baud=x'
+	[[ "$stderr" == *"invalid --rtu: 'tty?baud=x'"* ]]
 }
 
 @test "iiot-sim: the built-in plant is scripts/plant/press-shop-sim.map" {
@@ -206,8 +208,8 @@ mb() {
 @test "iiot-sim: serves Modbus RTU on a pseudo-terminal" {
 	sim_pty_pair "$BATS_TEST_TMPDIR"
 	OTHER_PID=$SOCAT_PID
-	start_sim -A --rtu "$BATS_TEST_TMPDIR/a"
-	run -0 mbpoll -m rtu -b 19200 -P even -a 7 -0 -1 -q -t 4 -r 0 -c 4 \
+	start_sim -A --rtu "$BATS_TEST_TMPDIR/a?baud=9600&parity=N"
+	run -0 mbpoll -m rtu -b 9600 -P none -a 7 -0 -1 -q -t 4 -r 0 -c 4 \
 	    "$BATS_TEST_TMPDIR/b"
 	# meter0 energy, uint64 abcd in 0.001 kWh: above 1234567 kWh.
 	regs=$(sed -n 's/^\[[0-9]*\]:[[:space:]]*//p' <<< "$output" |

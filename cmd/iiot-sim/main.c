@@ -70,7 +70,8 @@ usage(void)
 "  -p, --port-file FILE   write the port there once listening\n"
 "      --print-map        print the built-in catalogue and exit\n"
 "  -q, --quiet            print fewer diagnostics\n"
-"      --rtu PATH         also serve Modbus RTU on a serial device\n"
+"      --rtu PATH[?PARAMS] also serve Modbus RTU on a serial device\n"
+"                         (baud=19200&parity=E&data=8&stop=1 by default)\n"
 "      --rtu-unit ID      unit id answered on RTU (default: the\n"
 "                         catalogue's RTU device, else 7)\n"
 "  -S, --seed N           seed of the noise, for reproducible runs\n"
@@ -276,11 +277,19 @@ listen_tcp(struct server *s, const struct options *o)
 static void
 open_rtu(struct server *s, const struct options *o)
 {
-	if ((s->rtu = modbus_new_rtu(o->rtu, 19200, 'E', 8, 1)) == NULL)
-		iiot_err(IIOT_EXIT_FAIL, "cannot set up '%s'", o->rtu);
+	struct iiot_mb_url u;
+	char url[512];
+
+	/* PATH[?baud=...&parity=...]: the parameters of a client URL. */
+	if (o->rtu[0] != '/' || snprintf(url, sizeof(url), "modbus-rtu://%s",
+	    o->rtu) >= (int)sizeof(url) || iiot_mb_url_parse(url, &u) == -1)
+		iiot_usage_error(SYNOPSIS, "invalid --rtu: '%s'", o->rtu);
+	if ((s->rtu = modbus_new_rtu(u.device, u.baud, u.parity, u.data,
+	    u.stop)) == NULL)
+		iiot_err(IIOT_EXIT_FAIL, "cannot set up '%s'", u.device);
 	if (modbus_set_slave(s->rtu, s->rtu_unit) == -1 ||
 	    modbus_connect(s->rtu) == -1)
-		iiot_errx(IIOT_EXIT_FAIL, "cannot open '%s': %s", o->rtu,
+		iiot_errx(IIOT_EXIT_FAIL, "cannot open '%s': %s", u.device,
 		    modbus_strerror(errno));
 	modbus_set_response_timeout(s->rtu, 0, 500000);
 	modbus_set_byte_timeout(s->rtu, 0, 100000);

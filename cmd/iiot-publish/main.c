@@ -522,7 +522,7 @@ run(struct state *st)
 {
 	const struct options *o = st->o;
 	int64_t deadline = -1, now;
-	int want_in, r, timeout;
+	int want_in, r, timeout, busy;
 
 	while (!iiot_sig_term && !st->fatal) {
 		if (st->eof) {
@@ -537,7 +537,13 @@ run(struct state *st)
 		/* While the broker takes them, the input waits for it. */
 		want_in = !st->eof && (iiot_mqtt_state(st->m) != IIOT_MQTT_UP ||
 		    st->queued < 4 * WINDOW);
-		timeout = want_in && iiot_lines_pending(st->in) > 0 ? 0 : 1000;
+		/* Do not wait while there is work: acks to forget, rows to send. */
+		busy = st->nacked > 0 || (want_in &&
+		    iiot_lines_pending(st->in) > 0) ||
+		    (iiot_mqtt_state(st->m) == IIOT_MQTT_UP &&
+		    st->inflight < WINDOW && st->queued -
+		    (long long)(st->inflight + st->nacked) > 0);
+		timeout = busy ? 0 : 1000;
 		if (st->eof && deadline >= 0 && deadline - iiot_mono_ms() <
 		    timeout)
 			timeout = (int)(deadline - iiot_mono_ms());

@@ -410,6 +410,23 @@ silent resolved 1" ]
 	grep -q '^plant/alarms/events {"source":"m","sensor":"t","value":5,"alert":"hot"' "$BATS_TEST_TMPDIR/sub"
 }
 
+@test "iiot-alert: syslog, priority from facility and severity" {
+	local d=$BATS_TEST_TMPDIR
+	socat -u UNIX-RECV:"$d/log" CREATE:"$d/syslog.out" &
+	local sp=$!
+	wait_for 5 test -S "$d/log"
+	run -0 iiot-alert -r "action l syslog local3 socket $d/log" \
+	    -r 'rule hot */t > 1 action l' -r 'rule crit */t > 3 severity critical action l' \
+	    <<< '{"source":"m","sensor":"t","value":5}'
+	wait_for 5 grep -q '<154>' "$d/syslog.out"
+	stop_pid "$sp"
+	grep -q '<156>iiot-alert\[[0-9]*\]: hot firing: {"source":"m","sensor":"t","value":5,"alert":"hot"' "$d/syslog.out"
+	grep -q '<154>iiot-alert\[[0-9]*\]: crit firing: ' "$d/syslog.out"
+	run -1 --separate-stderr iiot-alert -r "action l retries 0 syslog socket $d/nolog" \
+	    -r 'rule hot */t > 1 action l' <<< '{"source":"m","sensor":"t","value":5}'
+	[[ "$stderr" == *"cannot log to '$d/nolog': No such file or directory"* ]]
+}
+
 @test "iiot-alert: terminal bell on stderr" {
 	run -0 --separate-stderr iiot-alert -r 'action b bell' -r 'rule hot */t > 1 action b' \
 	    <<< '{"source":"m","sensor":"t","value":5}'

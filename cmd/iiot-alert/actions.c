@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -51,6 +53,7 @@ struct action {
 	int port, qos, retain;
 	const char *topic;
 	int facility;		/* K_SYSLOG */
+	const char *logsock;	/* K_SYSLOG: the socket, /dev/log */
 };
 
 /* A program started for a job, and the pipes to it. */
@@ -359,10 +362,19 @@ compile(struct action *a, const struct iiot_thresh_action *d, char *err,
 	if (strcmp(type, "syslog") == 0) {
 		a->kind = K_SYSLOG;
 		a->facility = LOG_DAEMON;
-		if (i < n && (a->facility = facility_parse(w[i++])) == -1)
+		a->logsock = "/dev/log";
+		if (i < n && strcmp(w[i], "socket") != 0 &&
+		    (a->facility = facility_parse(w[i++])) == -1)
 			BAD("bad syslog facility '%s'", w[i - 1]);
+		if (i + 1 < n && strcmp(w[i], "socket") == 0) {
+			a->logsock = w[i + 1];
+			i += 2;
+		}
 		if (i < n)
 			BAD("unexpected '%s'", w[i]);
+		if (strlen(a->logsock) >= sizeof(((struct sockaddr_un *)0)->
+		    sun_path))
+			BAD("socket path too long");
 		return 0;
 	}
 	if (strcmp(type, "bell") == 0) {
@@ -1111,6 +1123,51 @@ out:
 	return ret;
 }
 
+/*
+ * Log to the syslog socket (RFC 3164 without a timestamp, which the
+ * daemon adds): "<PRI>iiot-alert[PID]: ALERT STATE: EVENT".  Done here
+ * rather than with syslog(3) so that a failure is seen and retried.
+ */
+static int
+send_syslog(const struct action *a, int pri, const struct job *j, char *why,
+    size_t whysz)
+{
+	struct sockaddr_un sa;
+	char buf[4096];
+	int fd, n, k, type, e = 0, rc = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, a->logsock, strlen(a->logsock));
+	n = snprintf(buf, sizeof(buf), "<%d>iiot-alert[%ld]: %s %s: %s", pri,
+	    (long)getpid(), j->alert, j->state, j->json);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	/* A datagram socket, as journald's; a stream one, as some. */
+	for (k = 0; k < 2 && rc == -1; k++) {
+		type = k == 0 ? SOCK_DGRAM : SOCK_STREAM;
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1) {
+			e = errno;
+			break;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    send(fd, buf, (size_t)n + (type == SOCK_STREAM),
+		    MSG_NOSIGNAL) >= 0)
+			rc = 0;
+		else
+			e = errno;
+		close(fd);
+		if (rc == -1 && e != EPROTOTYPE)
+			break;
+	}
+	if (rc == -1)
+		snprintf(why, whysz, "cannot log to '%s': %s", a->logsock,
+		    strerror(e));
+	return rc;
+}
+
 static int
 perform(struct job *j, char *why, size_t whysz)
 {
@@ -1165,9 +1222,7 @@ perform(struct job *j, char *why, size_t whysz)
 		    strstr(j->json, "\"severity\":\"critical\"") ? LOG_CRIT :
 		    strstr(j->json, "\"severity\":\"warning\"") ? LOG_WARNING :
 		    LOG_INFO;
-		syslog(a->facility | prio, "%s %s: %s", j->alert, j->state,
-		    j->json);
-		return 0;
+		return send_syslog(a, a->facility | prio, j, why, whysz);
 	case K_BELL:
 		if (write(STDERR_FILENO, "\a", 1) != 1) {
 			snprintf(why, whysz, "cannot ring: %s", strerror(errno));

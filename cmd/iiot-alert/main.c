@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -616,7 +615,6 @@ main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	mosquitto_lib_init();
-	openlog("iiot-alert", LOG_PID, LOG_DAEMON);
 	if ((r.act = actions_new(r.t, o.queue, o.dry, err,
 	    sizeof(err))) == NULL)
 		iiot_errx(IIOT_EXIT_USAGE, "%s", err);
@@ -632,7 +630,6 @@ main(int argc, char **argv)
 	save_state(&r);
 	if (actions_free(r.act, iiot_sig_term != 0) > 0)
 		r.failed = 1;
-	closelog();
 	mosquitto_lib_cleanup();
 	curl_global_cleanup();
 	status = r.failed ? IIOT_EXIT_FAIL : IIOT_EXIT_OK;

@@ -139,3 +139,11 @@ teardown() {
 	    sleep 2; } | iiot-read -W 0.3s"
 	[ "$output" = '{"ts":"2025-11-29T15:17:45.000Z","sensor":"a","value":1}' ]
 }
+
+@test "iiot-read: files: progress on stderr only when it is a terminal" {
+	run -0 --separate-stderr iiot-read "$F/long.csv"
+	[ -z "$stderr" ]
+	# script(1) gives it a terminal.
+	run -0 script -qec "iiot-read '$F/long.csv' > /dev/null" /dev/null
+	[[ "$output" == *"iiot-read: $F/long.csv: 5 records"* ]]
+}

@@ -490,8 +490,8 @@ tags_line(struct parse *ps, char *val)
 static int
 setting(struct parse *ps, char *s, char **key, char **val)
 {
-	char *p = s, *tok[2];
-	int n;
+	char *p = s, *q, *tok[1];
+	int n, inq = 0;
 
 	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 	    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.')
@@ -507,23 +507,27 @@ setting(struct parse *ps, char *s, char **key, char **val)
 	*val = p;
 	if (strcmp(*key, "tags") == 0)
 		return 1;
-	if ((n = tokenize(ps, p, tok, 2)) == -1)
-		return -1;
-	if (n == 2) {
-		/* Several words: keep the line as written, minus comment. */
-		p = *val;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		*val = p;
-		for (; *p != '\0'; p++)
-			if (*p == '\0' || (*p == '#' && (p[-1] == ' ' ||
-			    p[-1] == '\t')))
-				break;
-		*p = '\0';
-		while (p > *val && (p[-1] == ' ' || p[-1] == '\t'))
-			*--p = '\0';
-	} else
-		*val = n == 1 ? tok[0] : p + strlen(p);
+	/* The rest of the line, minus a comment and outer blanks. */
+	while (*p == ' ' || *p == '\t')
+		p++;
+	*val = p;
+	for (q = p; *q != '\0'; q++) {
+		if (*q == '"' && (q == p || q[-1] != '\\'))
+			inq = !inq;
+		else if (!inq && *q == '#' && (q == p || q[-1] == ' ' ||
+		    q[-1] == '\t')) {
+			*q = '\0';
+			break;
+		}
+	}
+	while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
+		*--q = '\0';
+	/* A quoted value is one string: unquote it. */
+	if (*p == '"') {
+		if ((n = tokenize(ps, p, tok, 1)) == -1)
+			return -1;
+		*val = tok[0];
+	}
 	return 1;
 }
 

@@ -18,6 +18,7 @@ static const char good[] =
     "unit = 3\n"
     "timeout = 250ms\n"
     "location = \"hall A\"\n"
+    "note = three words here  # and a comment\n"
     "press1 oil_temp input 0 int16 scale=0.1 unit=degC warn_above=65 "
     "max=100\n"
     "press1 vib input 2 float32 cdab kind=vibration location=hall-B\n"
@@ -88,7 +89,7 @@ main(void)
 	double x;
 	int ok;
 
-	tap_plan((int)(12 + 2 * nb));
+	tap_plan((int)(13 + 2 * nb));
 	m = iiot_map_parse(good, strlen(good), "good", err, sizeof(err));
 	if (!tap_ok(m != NULL, "a good catalogue parses"))
 		printf("# %s\n", err);
@@ -99,10 +100,12 @@ main(void)
 	d = iiot_map_dev(m, 0);
 	tap_ok(strcmp(d->name, "p1") == 0 && d->unit == 3 &&
 	    d->timeout == 250 && d->gap == 4, "device settings");
+	tap_ok(d->nkv == 2 && strcmp(d->kv[1].val, "three words here") == 0,
+	    "a setting of several words, without its comment");
 	p = iiot_map_find(m, "press1", "oil_temp");
 	ok = p != NULL && p->table == IIOT_MB_INPUT && p->addr == 0 &&
 	    p->type == IIOT_MB_INT16 && p->scale == 0.1 &&
-	    strcmp(p->unit, "degC") == 0 && p->line == 9 && p->dev == d;
+	    strcmp(p->unit, "degC") == 0 && p->line == 10 && p->dev == d;
 	tap_ok(ok, "find a point and its fields");
 	tap_ok(iiot_map_find(m, "press1", "nope") == NULL &&
 	    iiot_map_find(m, "press9", "oil_temp") == NULL,
@@ -119,7 +122,7 @@ main(void)
 	it = 0;
 	while (p != NULL && iiot_map_next_kv(p, &it, &k, &v))
 		n++;
-	tap_ok(n == 2, "iteration: own keys, then the device's not overridden");
+	tap_ok(n == 3, "iteration: own keys, then the device's not overridden");
 	p = iiot_map_find(m, "press1", "alarm");
 	tap_ok(p != NULL && p->type == IIOT_MB_BIT && p->bit == 3 &&
 	    p->interval == 5000, "bit.3 and interval, with CRLF");

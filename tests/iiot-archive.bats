@@ -251,12 +251,14 @@ has_rows() {
 
 @test "iiot-archive: SIGTERM commits the open batch, then ends by the signal" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	iiot-archive -q --commit-interval 1h --batch 1000000 \
-	    < "$BATS_TEST_TMPDIR/fifo" &
+	iiot-archive --commit-interval 1h --batch 1000000 \
+	    < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" &
 	local pid=$! status=0
 	exec 4> "$BATS_TEST_TMPDIR/fifo"
 	gen_stream 3000 >&4
-	sleep 0.3
+	# Passed on (flushed before waiting) means read and handed over.
+	wait_for 10 bash -c "[ \$(wc -l < '$BATS_TEST_TMPDIR/out') -eq 3000 ]"
+	[ "$(rows "$DB")" -eq 0 ]
 	kill -TERM "$pid"
 	wait "$pid" || status=$?
 	exec 4>&-
@@ -275,7 +277,8 @@ has_rows() {
 	mv "$DB-wal" "$BATS_TEST_TMPDIR/old.db-wal" 2>/dev/null || true
 	rm -f "$DB-shm"
 	kill -HUP "$pid"
-	sleep 0.2
+	# The new file exists once the writer has reopened.
+	wait_for 10 test -f "$DB"
 	tail -3 "$FIX/records.in" >&4
 	wait_for 10 has_rows "$DB" 3
 	exec 4>&-
@@ -299,10 +302,10 @@ has_rows() {
 
 @test "iiot-archive: a writer locked out past --busy-timeout fails clearly" {
 	iiot-archive -q < /dev/null
-	# sqlite3 holds the write lock for two seconds.
-	{ echo 'BEGIN IMMEDIATE;'; sleep 2; echo 'COMMIT;'; } | sqlite3 "$DB" &
+	# sqlite3 holds the write lock for three seconds.
+	{ echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;'; } | sqlite3 "$DB" &
 	local pid=$!
-	sleep 0.3
+	wait_for 10 bash -c "! sqlite3 '$DB' 'BEGIN IMMEDIATE; ROLLBACK;'"
 	run -1 --separate-stderr iiot-archive -q --busy-timeout 200ms < "$FIX/records.in"
 	[[ "$stderr" == *"cannot begin a transaction: '$DB': database is locked"* ]]
 	[[ "$stderr" == *"another writer"* ]]

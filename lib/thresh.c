@@ -1407,6 +1407,9 @@ do_fire(struct iiot_thresh *t, struct inst *in, int64_t ts,
 
 	in->st = ST_FIRING;
 	in->acked = 0;
+	/* After a delay, the severity is that of the value now. */
+	if (r->nesc > 0 && in->ser->has_value)
+		in->sev = esc_sev(in, in->ser->value, &in->thr);
 	in->muted = r->cap > 0 && in->last_fire_notify != IIOT_TS_NONE &&
 	    ts - in->last_fire_notify < r->cap;
 	flap_count(t, in, ts, rec, cb, arg);

@@ -479,6 +479,20 @@ job_free(struct job *j)
 	free(j);
 }
 
+/* A number in the shortest form that reads back the same. */
+static const char *
+shortest(double d, char *buf, size_t n)
+{
+	struct iiot_buf b = IIOT_BUF_INIT;
+
+	if (iiot_buf_add_json_num(&b, d) == 0)
+		snprintf(buf, n, "%s", b.data);
+	else
+		snprintf(buf, n, "%.17g", d);
+	iiot_buf_release(&b);
+	return buf;
+}
+
 /* The job's variables, also used by templates: IIOT_<KEY>=value. */
 static struct job *
 job_new(struct action *act, const struct iiot_thresh_event *ev,
@@ -510,14 +524,12 @@ job_new(struct action *act, const struct iiot_thresh_event *ev,
 	rc |= add_env(j, "IIOT_TS", ts);
 	rc |= add_env(j, "IIOT_SINCE", since);
 	rc |= add_env(j, "IIOT_UNIT", unit);
-	if (ev->has_value) {
-		snprintf(num, sizeof(num), "%.17g", ev->value);
-		rc |= add_env(j, "IIOT_VALUE", num);
-	}
-	if (ev->has_threshold) {
-		snprintf(num, sizeof(num), "%.17g", ev->threshold);
-		rc |= add_env(j, "IIOT_THRESHOLD", num);
-	}
+	if (ev->has_value)
+		rc |= add_env(j, "IIOT_VALUE", shortest(ev->value, num,
+		    sizeof(num)));
+	if (ev->has_threshold)
+		rc |= add_env(j, "IIOT_THRESHOLD", shortest(ev->threshold,
+		    num, sizeof(num)));
 	rc |= add_env(j, "IIOT_ACTIVE", j->on ? "1" : "0");
 	if (rc) {
 		job_free(j);

@@ -27,6 +27,7 @@ struct iiot_thresh_event {
 	const char *alert;	/* the rule's name */
 	const char *source;	/* the series */
 	const char *sensor;
+	const char *unit;	/* its last unit, or NULL */
 	const char *state;	/* firing resolved escalated reminder flapping */
 	const char *severity;	/* info warning critical */
 	int sev;		/* IIOT_SEV_* */

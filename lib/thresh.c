@@ -115,7 +115,7 @@ struct cand {
 
 struct series {
 	int init;
-	char *source, *sensor;
+	char *source, *sensor, *unit;
 	struct cand *c;
 	size_t n;
 	double value;
@@ -244,6 +244,7 @@ iiot_thresh_free(struct iiot_thresh *t)
 	while ((s = iiot_stab_next(t->series, &it, &a, &b)) != NULL) {
 		free(s->source);
 		free(s->sensor);
+		free(s->unit);
 		free(s->c);
 	}
 	iiot_stab_free(t->series);
@@ -1299,6 +1300,7 @@ emit(struct iiot_thresh *t, struct inst *in, const char *state, int64_t ts,
 	ev.alert = r->name;
 	ev.source = in->ser->source;
 	ev.sensor = in->ser->sensor;
+	ev.unit = in->ser->unit;
 	ev.state = state;
 	ev.sev = in->sev;
 	ev.severity = iiot_thresh_sev_name(in->sev);
@@ -1736,6 +1738,13 @@ iiot_thresh_feed(struct iiot_thresh *t, const struct iiot_rec *rec,
 		s->value = rec->value;
 		s->ts = rec->ts;
 		s->has_value = 1;
+	}
+	/* The unit, for events that have no record of their own. */
+	if (rec->unit != NULL && s->n > 0 &&
+	    (s->unit == NULL || strcmp(s->unit, rec->unit) != 0)) {
+		free(s->unit);
+		if ((s->unit = strdup(rec->unit)) == NULL)
+			return -1;
 	}
 	for (i = 0; i < s->n; i++) {
 		c = &s->c[i];

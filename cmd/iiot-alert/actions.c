@@ -500,7 +500,7 @@ job_new(struct action *act, const struct iiot_thresh_event *ev,
 {
 	struct job *j;
 	char num[64], since[IIOT_TIME_BUFSZ], ts[IIOT_TIME_BUFSZ];
-	const char *unit = ev->rec ? ev->rec->unit : NULL;
+	const char *unit = ev->rec ? ev->rec->unit : ev->unit;
 	int rc = 0;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL ||

@@ -272,6 +272,8 @@ on_event(void *arg, const struct iiot_thresh_event *e)
 		rc |= iiot_rec_set_str(&r->ev, "sensor", e->sensor);
 		if (e->has_value)
 			rc |= iiot_rec_set_value(&r->ev, e->value);
+		if (e->unit != NULL)
+			rc |= iiot_rec_set_str(&r->ev, "unit", e->unit);
 	}
 	iiot_time_format(e->since, since);
 	rc |= iiot_rec_set_str(&r->ev, "alert", e->alert);

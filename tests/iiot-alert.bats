@@ -395,10 +395,12 @@ silent resolved 1" ]
 
 @test "iiot-alert: MQTT publish to a local mosquitto" {
 	start_mosquitto
-	mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t 'plant/alarms/#' -C 2 -W 20 -v \
+	# A retained message tells when the subscription is in place.
+	mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -t plant/alarms/ready -r -m 1
+	mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t 'plant/alarms/#' -C 3 -W 20 -v \
 	    > "$BATS_TEST_TMPDIR/sub" &
 	local sub=$!
-	sleep 0.5
+	wait_for 10 grep -q ready "$BATS_TEST_TMPDIR/sub"
 	cat > "$BATS_TEST_TMPDIR/r" <<-EOF
 	action light mqtt mqtt://127.0.0.1:$MQTT_PORT/plant/alarms/light payload "{{active}}" retain
 	action ev mqtt mqtt://127.0.0.1:$MQTT_PORT/plant/alarms/events qos 1

@@ -521,7 +521,6 @@ silent resolved 1" ]
 	wait_for 10 grep -q firing "$out"
 	printf 'rule hot */t > 1\nrule cold */t < 0\n' > "$r"
 	kill -HUP "$ALERT_PID"
-	sleep 0.3
 	echo '{"source":"m","sensor":"t","value":-1}' >&7
 	exec 7>&-
 	wait "$ALERT_PID"

@@ -454,11 +454,11 @@ silent resolved 1" ]
 @test "iiot-alert: --check exits like a Nagios plugin" {
 	local r=(-r 'hot */oil_temp > 65' -r 'crit */oil_temp > 75 severity critical')
 	run -0 iiot-alert --check "${r[@]}" <<< "$(rec press1 oil_temp 60)"
-	[ "$output" = "IIOT-ALERT OK - 1 records, 2 rules, no alarm|'press1/oil_temp'=60" ]
+	[ "$output" = "IIOT-ALERT OK - 1 records, 2 rules, no alarm|'press1/oil_temp'=60;65;75" ]
 	run -1 iiot-alert --check "${r[@]}" <<< "$(rec press1 oil_temp 70)"
-	[ "$output" = "IIOT-ALERT WARNING - warning hot press1/oil_temp=70 (limit 65)|'press1/oil_temp'=70" ]
+	[ "$output" = "IIOT-ALERT WARNING - warning hot press1/oil_temp=70 (limit 65)|'press1/oil_temp'=70;65;75" ]
 	run -2 iiot-alert --check "${r[@]}" <<< "$(rec press1 oil_temp 80; rec press2 oil_temp 70)"
-	[ "$output" = "IIOT-ALERT CRITICAL - warning hot press1/oil_temp=80 (limit 65), critical crit press1/oil_temp=80 (limit 75), warning hot press2/oil_temp=70 (limit 65)|'press1/oil_temp'=80 'press2/oil_temp'=70" ]
+	[ "$output" = "IIOT-ALERT CRITICAL - warning hot press1/oil_temp=80 (limit 65), critical crit press1/oil_temp=80 (limit 75), warning hot press2/oil_temp=70 (limit 65)|'press1/oil_temp'=80;65;75 'press2/oil_temp'=70;65;75" ]
 	run -3 iiot-alert --check "${r[@]}" < /dev/null
 	[ "$output" = "IIOT-ALERT UNKNOWN - no records on input" ]
 	run -3 --separate-stderr iiot-alert --check --bogus

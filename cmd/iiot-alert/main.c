@@ -455,6 +455,41 @@ run(struct run *r, int fd)
 	iiot_lines_free(in);
 }
 
+/*
+ * Nagios performance data thresholds: ";WARN;CRIT", the first firing
+ * limits of warning and critical rules on the series.
+ */
+static void
+perf_limits(const struct iiot_thresh *t, const char *source,
+    const char *sensor, struct iiot_buf *perf)
+{
+	struct iiot_thresh_limit l[32];
+	size_t i, n;
+	int has_w = 0, has_c = 0;
+	double w = 0, c = 0;
+
+	n = iiot_thresh_limits(t, source, sensor, l, 32);
+	for (i = 0; i < n && i < 32; i++) {
+		if (l[i].clear)
+			continue;
+		if (l[i].sev == IIOT_SEV_WARNING && !has_w) {
+			w = l[i].value;
+			has_w = 1;
+		} else if (l[i].sev == IIOT_SEV_CRITICAL && !has_c) {
+			c = l[i].value;
+			has_c = 1;
+		}
+	}
+	if (!has_w && !has_c)
+		return;
+	iiot_buf_addc(perf, ';');
+	if (has_w)
+		iiot_buf_addf(perf, "%.10g", w);
+	iiot_buf_addc(perf, ';');
+	if (has_c)
+		iiot_buf_addf(perf, "%.10g", c);
+}
+
 /* --check: evaluate the latest records once; print one status line. */
 static int
 check(struct run *r, int fd)
@@ -503,6 +538,7 @@ check(struct run *r, int fd)
 			iiot_buf_addf(&perf, "%s'%s/%s'=", perf.len ? " " : "",
 			    a.source, a.sensor);
 			iiot_buf_addf(&perf, "%.10g", a.value);
+			perf_limits(r->t, a.source, a.sensor, &perf);
 		}
 		if (!a.active)
 			continue;

@@ -287,6 +287,24 @@ has_rows() {
 	[ "$(rows "$BATS_TEST_TMPDIR/old.db")" -eq 2 ]
 }
 
+@test "iiot-archive: a failed reopen on SIGHUP is reported, exit 1" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	iiot-archive -q --commit-interval 50ms < "$BATS_TEST_TMPDIR/fifo" \
+	    2> "$BATS_TEST_TMPDIR/err" &
+	local pid=$! status=0
+	exec 4> "$BATS_TEST_TMPDIR/fifo"
+	head -2 "$FIX/records.in" >&4
+	wait_for 10 has_rows "$DB" 2
+	mv "$DB" "$BATS_TEST_TMPDIR/old.db"
+	mkdir "$DB"
+	kill -HUP "$pid"
+	tail -3 "$FIX/records.in" >&4 || true
+	wait "$pid" || status=$?
+	exec 4>&-
+	[ "$status" -eq 1 ]
+	grep -q "cannot open archive: '$DB'" "$BATS_TEST_TMPDIR/err"
+}
+
 @test "iiot-archive: a second writer waits for the lock, both succeed" {
 	gen_stream 20000 1 > "$BATS_TEST_TMPDIR/in1"
 	gen_stream 20000 1 | sed 's/"press/"line/' > "$BATS_TEST_TMPDIR/in2"

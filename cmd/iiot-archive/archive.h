@@ -66,6 +66,20 @@ struct iiot_db *archive_open_write(const char *path, int64_t busy_ms);
 struct iiot_db *archive_open_read(const char *path, int64_t busy_ms);
 
 /*
+ * The same for writing without exiting: NULL, with the reason in err
+ * (n bytes), on failure.
+ */
+struct iiot_db *archive_try_open_write(const char *path, int64_t busy_ms,
+    char *err, size_t n);
+
+/*
+ * Describe the last failure on db into buf (n bytes): "what: 'path':
+ * SQLite's message (what it likely means)".
+ */
+void archive_describe(struct iiot_db *db, const char *what,
+    const char *path, char *buf, size_t n);
+
+/*
  * Report a database failure on path and exit 1 (after what, if any
  * records were not committed, their count).
  */

@@ -45,8 +45,8 @@ const char *const schema_steps[] = {
 const int schema_version = sizeof(schema_steps) / sizeof(schema_steps[0]);
 
 void
-archive_fail(struct iiot_db *db, const char *what, const char *path,
-    unsigned long long lost)
+archive_describe(struct iiot_db *db, const char *what, const char *path,
+    char *buf, size_t n)
 {
 	const char *why = "";
 
@@ -64,8 +64,18 @@ archive_fail(struct iiot_db *db, const char *what, const char *path,
 		why = " (damaged file: restore a backup or archived days)";
 		break;
 	}
-	fprintf(stderr, "%s: %s: '%s': %s%s\n", iiot_progname(), what, path,
-	    iiot_db_errmsg(db), why);
+	snprintf(buf, n, "%s: '%s': %s%s", what, path, iiot_db_errmsg(db),
+	    why);
+}
+
+void
+archive_fail(struct iiot_db *db, const char *what, const char *path,
+    unsigned long long lost)
+{
+	char msg[1024];
+
+	archive_describe(db, what, path, msg, sizeof(msg));
+	fprintf(stderr, "%s: %s\n", iiot_progname(), msg);
 	if (lost > 0)
 		fprintf(stderr, "%s: %llu records not committed\n",
 		    iiot_progname(), lost);
@@ -73,7 +83,7 @@ archive_fail(struct iiot_db *db, const char *what, const char *path,
 }
 
 static struct iiot_db *
-open_or_die(const char *path, int flags, int64_t busy_ms)
+try_open(const char *path, int flags, int64_t busy_ms, char *err, size_t n)
 {
 	struct iiot_db *db;
 	char *msg;
@@ -81,13 +91,44 @@ open_or_die(const char *path, int flags, int64_t busy_ms)
 	db = iiot_db_open(path, flags, busy_ms > 0x7fffffff ? 0x7fffffff :
 	    (int)busy_ms, &msg);
 	if (db == NULL) {
-		fprintf(stderr, "%s: cannot open archive: '%s': %s%s\n",
-		    iiot_progname(), path, msg != NULL ? msg :
-		    iiot_strerror(errno), !(flags & IIOT_DB_RDONLY) &&
-		    access(path, W_OK) < 0 && errno == EACCES ?
-		    " (read-only file or directory)" : "");
+		snprintf(err, n, "cannot open archive: '%s': %s%s", path,
+		    msg != NULL ? msg : iiot_strerror(errno),
+		    !(flags & IIOT_DB_RDONLY) && access(path, W_OK) < 0 &&
+		    errno == EACCES ? " (read-only file or directory)" : "");
 		free(msg);
-		exit(IIOT_EXIT_FAIL);
+	}
+	return db;
+}
+
+static struct iiot_db *
+open_or_die(const char *path, int flags, int64_t busy_ms)
+{
+	struct iiot_db *db;
+	char err[1024];
+
+	if ((db = try_open(path, flags, busy_ms, err, sizeof(err))) == NULL)
+		iiot_errx(IIOT_EXIT_FAIL, "%s", err);
+	return db;
+}
+
+struct iiot_db *
+archive_try_open_write(const char *path, int64_t busy_ms, char *err,
+    size_t n)
+{
+	struct iiot_db *db = try_open(path, IIOT_DB_CREATE, busy_ms, err, n);
+
+	if (db == NULL)
+		return NULL;
+	if (iiot_db_migrate(db, schema_steps, schema_version) < 0) {
+		archive_describe(db, "cannot set up the schema", path, err, n);
+		iiot_db_close(db);
+		return NULL;
+	}
+	/* Room for a whole batch of dirty pages, so none spill early. */
+	if (iiot_db_exec(db, "PRAGMA cache_size = -16384") < 0) {
+		archive_describe(db, "cannot set the cache size", path, err, n);
+		iiot_db_close(db);
+		return NULL;
 	}
 	return db;
 }
@@ -95,13 +136,12 @@ open_or_die(const char *path, int flags, int64_t busy_ms)
 struct iiot_db *
 archive_open_write(const char *path, int64_t busy_ms)
 {
-	struct iiot_db *db = open_or_die(path, IIOT_DB_CREATE, busy_ms);
+	struct iiot_db *db;
+	char err[1024];
 
-	if (iiot_db_migrate(db, schema_steps, schema_version) < 0)
-		archive_fail(db, "cannot set up the schema", path, 0);
-	/* Room for a whole batch of dirty pages, so none spill early. */
-	if (iiot_db_exec(db, "PRAGMA cache_size = -16384") < 0)
-		archive_fail(db, "cannot set the cache size", path, 0);
+	db = archive_try_open_write(path, busy_ms, err, sizeof(err));
+	if (db == NULL)
+		iiot_errx(IIOT_EXIT_FAIL, "%s", err);
 	return db;
 }
 

@@ -105,17 +105,24 @@ static const char *const add_sql =
 
 /* Store thread. */
 
-static void
-db_open(struct writer *w)
+/* Open the archive and prepare.  0, or -1 with the reason in err. */
+static int
+db_open(struct writer *w, char *err, size_t n)
 {
 	const char *path = w->o->db;
 
-	w->db = archive_open_write(path, w->o->busy);
+	w->db = archive_try_open_write(path, w->o->busy, err, n);
+	if (w->db == NULL)
+		return -1;
 	if ((w->insert = iiot_db_prepare(w->db, insert_sql)) == NULL ||
 	    (w->find = iiot_db_prepare(w->db, find_sql)) == NULL ||
-	    (w->add = iiot_db_prepare(w->db, add_sql)) == NULL)
-		archive_fail(w->db, "cannot prepare statements", path, 0);
+	    (w->add = iiot_db_prepare(w->db, add_sql)) == NULL) {
+		archive_describe(w->db, "cannot prepare statements", path,
+		    err, n);
+		return -1;
+	}
 	w->gen++;
+	return 0;
 }
 
 static void
@@ -134,28 +141,22 @@ db_close(struct writer *w)
  * Give up: roll back and let the main thread report.  Returns -1.  The
  * message is built here, where the connection's error is.
  */
+/*
+ * Give up: roll back and let the main thread report.  Returns -1.  The
+ * message is made here, where the connection's error is.
+ */
 static int
 store_fail(struct writer *w, const char *what)
 {
-	static const char *const why[] = {
-		[IIOT_DB_EBUSY] = " (another writer holds the lock; see "
-		    "--busy-timeout)",
-		[IIOT_DB_EFULL] = " (disk or file size limit full)",
-		[IIOT_DB_ERDONLY] = " (read-only file or directory)",
-		[IIOT_DB_ECORRUPT] = " (damaged file: restore a backup or "
-		    "archived days)",
-	};
-	int c = iiot_db_errclass(w->db);
+	char msg[sizeof(w->errbuf)];
 
+	archive_describe(w->db, what, w->o->db, msg, sizeof(msg));
+	iiot_db_rollback(w->db);
 	pthread_mutex_lock(&w->mu);
-	snprintf(w->errbuf, sizeof(w->errbuf), "%s: '%s': %s%s", what,
-	    w->o->db, iiot_db_errmsg(w->db),
-	    c >= 0 && c < (int)(sizeof(why) / sizeof(why[0])) && why[c] ?
-	    why[c] : "");
+	memcpy(w->errbuf, msg, sizeof(msg));
 	w->failed = 1;
 	pthread_cond_broadcast(&w->room);
 	pthread_mutex_unlock(&w->mu);
-	iiot_db_rollback(w->db);
 	return -1;
 }
 
@@ -302,6 +303,24 @@ deadline(struct timespec *ts, int64_t ms_from_now)
 	}
 }
 
+/* SIGHUP: the file again, perhaps a new one. */
+static int
+reopen(struct writer *w)
+{
+	char msg[sizeof(w->errbuf)];
+
+	if (db_open(w, msg, sizeof(msg)) < 0) {
+		pthread_mutex_lock(&w->mu);
+		memcpy(w->errbuf, msg, sizeof(msg));
+		w->failed = 1;
+		pthread_cond_broadcast(&w->room);
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	iiot_debug(1, "reopened '%s'", w->o->db);
+	return 0;
+}
+
 static void *
 store_main(void *arg)
 {
@@ -343,8 +362,7 @@ store_main(void *arg)
 			ok = commit(w) == 0;
 			if (ok) {
 				db_close(w);
-				db_open(w);
-				iiot_debug(1, "reopened '%s'", w->o->db);
+				ok = reopen(w) == 0;
 			}
 		}
 		block_clear(b);
@@ -618,7 +636,8 @@ start(struct writer *w)
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&w->room, NULL);
 	/* Opened here, so open failures exit before anything is read. */
-	db_open(w);
+	if (db_open(w, w->errbuf, sizeof(w->errbuf)) < 0)
+		iiot_errx(IIOT_EXIT_FAIL, "%s", w->errbuf);
 	/* Signals are for the main thread only. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -54,6 +54,8 @@ has_rows() {
 	[[ "$stderr" == *"--every and --agg go together"* ]]
 	run -2 --separate-stderr iiot-archive rotate
 	[[ "$stderr" == *"no archive directory"* ]]
+	run -2 --separate-stderr iiot-archive rotate -a x --tz Mars/Olympus
+	[[ "$stderr" == *"--tz: unknown time zone 'Mars/Olympus'"* ]]
 }
 
 @test "iiot-archive: empty input makes an empty archive with the schema" {

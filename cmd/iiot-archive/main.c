@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "iiot_db.h"
 #include "iiot_fmt.h"
@@ -140,6 +141,27 @@ check_allowed(int opt, int cmd)
 		if (allowed[i].opt == opt && !(allowed[i].cmds & (1 << cmd)))
 			iiot_usage_error(SYNOPSIS, "option '%s' is not valid "
 			    "with '%s'", allowed[i].name, cmd_names[cmd]);
+}
+
+/*
+ * A time zone glibc knows: a POSIX TZ string (it has an offset) or a
+ * zone file.  Unknown names would silently mean UTC.
+ */
+static int
+tz_known(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	char path[1024];
+
+	if (strpbrk(tz, "0123456789") != NULL)
+		return 1;
+	if (*tz == ':')
+		tz++;
+	if (*tz == '\0' || strstr(tz, "..") != NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir :
+	    "/usr/share/zoneinfo", tz);
+	return access(path, R_OK) == 0;
 }
 
 static void
@@ -303,6 +325,9 @@ parse_args(int argc, char **argv, struct options *o)
 	if (o->last && (o->every > 0 || o->replay))
 		iiot_usage_error(SYNOPSIS, "--last excludes --every and "
 		    "--replay");
+	if (o->tz != NULL && !tz_known(o->tz))
+		iiot_usage_error(SYNOPSIS, "--tz: unknown time zone '%s'",
+		    o->tz);
 	if (speed_set && !o->replay)
 		iiot_usage_error(SYNOPSIS, "--speed needs --replay");
 	if (o->fmt != IIOT_FMT_JSON && o->replay)

@@ -514,7 +514,7 @@ silent resolved 1" ]
 	local fifo=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out r=$BATS_TEST_TMPDIR/r
 	mkfifo "$fifo"
 	echo 'rule hot */t > 1' > "$r"
-	iiot-alert -f "$r" < "$fifo" > "$out" &
+	iiot-alert -f "$r" < "$fifo" > "$out" 2> "$BATS_TEST_TMPDIR/err" &
 	ALERT_PID=$!
 	exec 7> "$fifo"
 	echo '{"source":"m","sensor":"t","value":5}' >&7
@@ -522,11 +522,29 @@ silent resolved 1" ]
 	printf 'rule hot */t > 1\nrule cold */t < 0\n' > "$r"
 	kill -HUP "$ALERT_PID"
 	echo '{"source":"m","sensor":"t","value":-1}' >&7
+	wait_for 10 grep -q cold "$out"
+	# Bad rules: the old ones stay.
+	echo 'rule broken' > "$r"
+	kill -HUP "$ALERT_PID"
+	echo '{"source":"m","sensor":"t","value":5}' >&7
 	exec 7>&-
 	wait "$ALERT_PID"
 	ALERT_PID=
 	run -0 jq -r '"\(.alert) \(.state)"' "$out"
 	[ "$output" = "hot firing
 hot resolved
-cold firing" ]
+cold firing
+hot firing
+cold resolved" ]
+	grep -q "/r:1: missing series: keeping the old rules" "$BATS_TEST_TMPDIR/err"
+}
+
+@test "iiot-alert: tag selects records by a string field" {
+	run -0 iiot-alert -r 'hall_a */t > 1 tag location=hall-A' <<-EOF
+	{"source":"m1","sensor":"t","value":5,"location":"hall-B"}
+	{"source":"m2","sensor":"t","value":5,"location":"hall-A"}
+	{"source":"m3","sensor":"t","value":5}
+	EOF
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'"source":"m2"'* ]]
 }

@@ -512,7 +512,11 @@ day_stream() {
 	run -1 --separate-stderr iiot-archive rotate -a "$A"
 	[[ "$stderr" == *"chain broken"* ]]
 
-	rm -r "$A" && cp -r "$BATS_TEST_TMPDIR/good" "$A"
+	rm -r "$A"
+	run -1 iiot-archive verify -a "$A"
+	[[ "$output" == *"FAIL archive directory '$A': No such file or directory"* ]]
+
+	cp -r "$BATS_TEST_TMPDIR/good" "$A"
 	sed -i '2d' "$A/MANIFEST"
 	run -1 iiot-archive verify -a "$A"
 	[[ "$output" == *"chain broken"* ]]

@@ -595,7 +595,11 @@ cmd_verify(const struct options *o)
 
 	iiot_out_init(o->unbuffered);
 	bad += check_file(o->db, -1, "live");
-	if (o->dir != NULL) {
+	if (o->dir != NULL && access(o->dir, F_OK) < 0) {
+		printf("FAIL archive directory '%s': %s\n", o->dir,
+		    strerror(errno));
+		bad++;
+	} else if (o->dir != NULL) {
 		manifest_read(o->dir, &m);
 		for (i = 0; i < m.n; i++) {
 			e = &m.e[i];

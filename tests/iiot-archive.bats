@@ -585,3 +585,22 @@ day_stream() {
 	    "$TOP/scripts/cron/iiot-nightly"
 	[[ "$stderr" == *"$y.db': missing (day deleted)"* ]]
 }
+
+@test "iiot-archive: the manual's examples run" {
+	local now
+	now=$(date +%s)
+	printf '{"ts":%d,"source":"press1","sensor":"oil_temp","value":%d,"unit":"degC"}\n' \
+	    $((now - 7200)) 60 $((now - 3600)) 62 $((now - 60)) 64 | iiot-archive -q
+	run -0 iiot-archive query --source press1 --sensor oil_temp \
+	    --since yesterday --every 1h --agg mean
+	[ "${#lines[@]}" -ge 2 ]
+	run -0 iiot-archive query --since yesterday --until today -o csv
+	[ "${lines[0]}" = ts,source,sensor,value,unit,quality ]
+	run -0 sqlite3 "$DB" "SELECT time, sensor, value FROM records
+	    WHERE sensor = 'oil_temp' ORDER BY ts DESC LIMIT 5"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" == *"|oil_temp|64.0" ]]
+	A="$BATS_TEST_TMPDIR/days"
+	iiot-archive rotate -a "$A" --retention 30d &&
+	    iiot-archive verify -a "$A"
+}

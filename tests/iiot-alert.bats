@@ -360,7 +360,7 @@ silent resolved 1" ]
 	EOF
 	rec 'meter0 "main"' power 330 0 | sed 's/meter0 "main"/meter0 \\"main\\"/' |
 	    iiot-alert -f "$r" > /dev/null
-	wait_for 5 test -e "$BATS_TEST_TMPDIR/http/req.2"
+	test -e "$BATS_TEST_TMPDIR/http/req.2"
 	local sms am
 	sms=$(grep -l 'api/send' "$BATS_TEST_TMPDIR"/http/req.*)
 	am=$(grep -l 'api/v2/alerts' "$BATS_TEST_TMPDIR"/http/req.*)
@@ -390,6 +390,31 @@ silent resolved 1" ]
 	rec press1 oil_temp 80 0 | iiot-alert -f "$r" -s "$s" > /dev/null
 	[ "$(coil "$SIM_PORT" 1 8)" = 1 ]
 	rec press1 oil_temp 60 10 | iiot-alert -f "$r" -s "$s" > /dev/null
+	[ "$(coil "$SIM_PORT" 1 8)" = 0 ]
+}
+
+@test "iiot-alert: the example hooks: stack light, SMS gateway, horn" {
+	start_sim
+	start_http
+	local d=$BATS_TEST_TMPDIR
+	echo "Authorization: Bearer s3cr3t" > "$d/sms.header"
+	cat > "$d/r" <<-EOF
+	action lamp exec scripts/hooks/stack-light 127.0.0.1 $SIM_PORT 1 8
+	action sms exec scripts/hooks/sms-gateway $d/sms.header +33600000001
+	    http://127.0.0.1:$HTTP_PORT/api/send
+	action horn exec scripts/hooks/horn
+	rule oil_critical press1/oil_temp > 75 severity critical
+	    action lamp action sms action horn
+	EOF
+	cd "$TOP"
+	run -0 --separate-stderr iiot-alert -f "$d/r" <<< "$(rec press1 oil_temp 80)"
+	[ "$(coil "$SIM_PORT" 1 8)" = 1 ]
+	grep -q '^Authorization: Bearer s3cr3t' "$d/http/req.1"
+	grep -q 'to=%2B33600000001&text=critical+oil_critical+firing%3A+press1+oil_temp%3D80' "$d/http/req.1"
+	run -0 --separate-stderr iiot-alert -f "$d/r" <<< "$(rec press1 oil_temp 60)"
+	[ "$(coil "$SIM_PORT" 1 8)" = 1 ]
+	run -0 iiot-alert -f "$d/r" -s "$d/state" <<< "$(rec press1 oil_temp 80)"
+	run -0 iiot-alert -f "$d/r" -s "$d/state" <<< "$(rec press1 oil_temp 60 10)"
 	[ "$(coil "$SIM_PORT" 1 8)" = 0 ]
 }
 

@@ -12,8 +12,8 @@
 
 /*
  * alert_httpsink PORT DIR [STATUS]: listen on 127.0.0.1:PORT; write each
- * request (request line, headers and body) to DIR/req.N and answer
- * STATUS (default 200).  Runs until killed.
+ * request (request line, headers and body) to DIR/req.N, N from 1,
+ * and answer STATUS (default 200).  Runs until killed.
  */
 int
 main(int argc, char **argv)
@@ -65,8 +65,9 @@ main(int argc, char **argv)
 			if (hdr_end != NULL && len >= want)
 				break;
 		}
+		/* A bare connection (a port probe) is no request. */
 		snprintf(path, sizeof(path), "%s/req.tmp", argv[2]);
-		if ((f = fopen(path, "w")) != NULL) {
+		if (len > 0 && (f = fopen(path, "w")) != NULL) {
 			fwrite(buf, 1, len, f);
 			fclose(f);
 			snprintf(buf, sizeof(buf), "%s/req.%d", argv[2], ++n);

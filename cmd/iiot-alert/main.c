@@ -24,6 +24,9 @@
 "                  [--queue n] [file]\n" \
 "       iiot-alert ack pattern ... -s state"
 
+/* The state file is saved at most this often while records flow (ms). */
+#define SAVE_EVERY	100
+
 /* Before the first record, how long the clock waits for it (ms). */
 #define START_GRACE	2000
 
@@ -53,7 +56,7 @@ struct run {
 	struct iiot_buf buf;
 	struct iiot_ratelimit rl;
 	int64_t last_ts, last_mono;	/* data time and when it came */
-	int64_t start_mono, last_merge;
+	int64_t start_mono, last_merge, last_save;
 	int dirty, failed;
 	unsigned long events;
 };
@@ -301,11 +304,22 @@ on_event(void *arg, const struct iiot_thresh_event *e)
 		actions_run(r->act, e, r->buf.data);
 }
 
+/*
+ * Save the state if it changed: at once when force is set (idle input,
+ * exit), else at most every SAVE_EVERY ms, so that a flood of events
+ * costs a few fsyncs a second, not one per record.
+ */
 static void
-save_state(struct run *r)
+save_state(struct run *r, int force)
 {
+	int64_t now;
+
 	if (r->o->state == NULL || !r->dirty)
 		return;
+	now = iiot_mono_ms();
+	if (!force && now - r->last_save < SAVE_EVERY)
+		return;
+	r->last_save = now;
 	r->dirty = 0;
 	if (state_save(r->o->state, r->t) == -1) {
 		iiot_warn("cannot write state file '%s'", r->o->state);
@@ -334,7 +348,7 @@ idle_tick(struct run *r)
 	if (r->o->state != NULL)
 		state_merge_acks(r->o->state, r->t);
 	iiot_thresh_tick(r->t, now, on_event, r);
-	save_state(r);
+	save_state(r, 1);
 	fflush(stdout);
 }
 
@@ -352,6 +366,9 @@ idle_timeout(const struct run *r)
 	else
 		clock = r->last_ts + (iiot_mono_ms() - r->last_mono);
 	left = d == INT64_MAX ? 1000 : d - clock;
+	/* A state not saved yet is saved as soon as the input pauses. */
+	if (r->dirty && r->o->state != NULL && left > 0)
+		left = 0;
 	if (left < 5)
 		left = 5;
 	return left > 1000 ? 1000 : (int)left;
@@ -450,7 +467,7 @@ run(struct run *r, int fd)
 			r->last_merge = r->last_mono;
 			state_merge_acks(r->o->state, r->t);
 		}
-		save_state(r);
+		save_state(r, 0);
 	}
 	iiot_lines_free(in);
 }
@@ -665,7 +682,7 @@ main(int argc, char **argv)
 
 	run(&r, fd);
 	r.dirty = 1;
-	save_state(&r);
+	save_state(&r, 1);
 	if (actions_free(r.act, iiot_sig_term != 0) > 0)
 		r.failed = 1;
 	mosquitto_lib_cleanup();

@@ -61,6 +61,26 @@ state_load(const char *path, struct iiot_thresh *t)
 	return 0;
 }
 
+/* Make a rename durable: fsync the directory that holds path. */
+static void
+sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 static int
 write_atomic(const char *path, const struct iiot_buf *b)
 {
@@ -95,6 +115,7 @@ write_atomic(const char *path, const struct iiot_buf *b)
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
+	sync_dir(path);
 	if (stat(path, &sb) == 0) {
 		last_dev = sb.st_dev;
 		last_ino = sb.st_ino;

@@ -24,9 +24,8 @@ now_ns(void)
  * alert_stamp feed N GAP_MS FILE: write N records to stdout whose value
  * changes sign each time (so each one changes an alarm's state), and
  * append "SEQ NS" to FILE as each is sent.
- * alert_stamp spawn N GAP_MS SENT HOOKED: the floor, without iiot-alert:
- * N times, note the time in SENT and start "alert_stamp hook HOOKED"
- * with posix_spawn, then wait for it.
+ * alert_stamp spawn FILE: the floor, without iiot-alert: for each record
+ * of the feed on stdin, start "alert_stamp hook FILE" with posix_spawn.
  */
 int
 main(int argc, char **argv)
@@ -56,25 +55,24 @@ main(int argc, char **argv)
 		}
 		return fclose(f) != 0;
 	}
-	if (argc == 6 && strcmp(argv[1], "spawn") == 0) {
-		char val[64], *av[] = { argv[0], "hook", argv[5], NULL };
+	if (argc == 3 && strcmp(argv[1], "spawn") == 0) {
+		char line[256], val[64], *p;
+		char *av[] = { argv[0], "hook", argv[2], NULL };
 		char *env[] = { val, NULL };
 		pid_t pid;
 
-		n = atoll(argv[2]);
-		if ((f = fopen(argv[4], "w")) == NULL)
-			return 1;
-		for (i = 1; i <= n; i++) {
-			usleep((useconds_t)atoi(argv[3]) * 1000);
-			snprintf(val, sizeof(val), "IIOT_VALUE=%lld", i);
-			fprintf(f, "%lld %lld\n", i, now_ns());
+		while (fgets(line, sizeof(line), stdin) != NULL) {
+			if ((p = strstr(line, "\"value\":")) == NULL)
+				continue;
+			snprintf(val, sizeof(val), "IIOT_VALUE=%lld",
+			    atoll(p + 8));
 			if (posix_spawn(&pid, argv[0], NULL, NULL, av,
 			    env) == 0)
 				waitpid(pid, NULL, 0);
 		}
-		return fclose(f) != 0;
+		return 0;
 	}
 	fprintf(stderr, "usage: alert_stamp hook file | feed n gap_ms file | "
-	    "spawn n gap_ms sent hooked\n");
+	    "spawn file\n");
 	return 2;
 }

@@ -23,7 +23,8 @@ now_ns(void)
  * SEQ being |IIOT_VALUE|, NS the time the hook started.
  * alert_stamp feed N GAP_MS FILE: write N records to stdout whose value
  * changes sign each time (so each one changes an alarm's state), and
- * append "SEQ NS" to FILE as each is sent.
+ * append "SEQ NS" to FILE as each is sent; the first after a second,
+ * once the reader has started.
  * alert_stamp spawn FILE: the floor, without iiot-alert: for each record
  * of the feed on stdin, start "alert_stamp hook FILE" with posix_spawn.
  */
@@ -45,6 +46,7 @@ main(int argc, char **argv)
 		n = atoll(argv[2]);
 		if ((f = fopen(argv[4], "w")) == NULL)
 			return 1;
+		sleep(1);	/* the reader starts up first */
 		for (i = 1; i <= n; i++) {
 			usleep((useconds_t)atoi(argv[3]) * 1000);
 			t = now_ns();

@@ -91,6 +91,7 @@ iiot_time_parse(const char *s, size_t n, int64_t *out)
 {
 	const char *p = s, *end = s + n;
 	int y, mo, d, h, mi, sec, ms = 0, scale = 100, off = 0, oh, om;
+	int64_t t;
 
 	if ((y = digits(&p, end, 4)) < 0 || p >= end || *p++ != '-' ||
 	    (mo = digits(&p, end, 2)) < 0 || p >= end || *p++ != '-' ||
@@ -133,8 +134,13 @@ iiot_time_parse(const char *s, size_t n, int64_t *out)
 		goto bad;
 	if (sec == 60)
 		sec = 59;	/* a leap second folds onto the one before */
-	*out = (iiot_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	t = (iiot_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
 	    sec - off * 60) * 1000 + ms;
+	/* An offset must not carry the time outside the years 0000-9999. */
+	if (t < iiot_days_from_civil(0, 1, 1) * DAY_MS ||
+	    t >= iiot_days_from_civil(10000, 1, 1) * DAY_MS)
+		goto bad;
+	*out = t;
 	return 0;
 bad:
 	errno = IIOT_ETS;

@@ -77,6 +77,8 @@ static const struct {
 	{ "", BAD },					/* empty */
 	{ "Z", BAD },					/* a zone alone */
 	{ "now", BAD },					/* a word */
+	{ "9999-12-31T23:59:59.999-14:00", BAD },	/* UTC in 10000 */
+	{ "0000-01-01T00:00:00+00:01", BAD },		/* UTC before 0000 */
 };
 
 static const struct {

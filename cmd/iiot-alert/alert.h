@@ -42,9 +42,10 @@ int state_load(const char *path, struct iiot_thresh *t);
 
 /*
  * Save t's state to path atomically (temporary file, fsync, rename),
- * mode 0600.  Returns 0, or -1 with errno.
+ * mode 0600, under a lock shared with "ack", after taking the
+ * acknowledgements it wrote.  Returns 0, or -1 with errno.
  */
-int state_save(const char *path, const struct iiot_thresh *t);
+int state_save(const char *path, struct iiot_thresh *t);
 
 /*
  * Take acknowledgements written to the state file by another process

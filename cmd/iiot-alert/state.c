@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include "iiot_thresh.h"
 #include "iiot_x.h"
 #include "alert.h"
+
+static void merge_acks(const char *path, struct iiot_thresh *t);
 
 /* The identity of the file as this process last wrote or read it. */
 static dev_t last_dev;
@@ -61,13 +64,16 @@ state_load(const char *path, struct iiot_thresh *t)
 	return 0;
 }
 
-/* Make a rename durable: fsync the directory that holds path. */
-static void
-sync_dir(const char *path)
+/*
+ * The directory that holds path, opened; -1 on failure.  Its lock
+ * (flock) serializes the writers of the state file, this program and
+ * "iiot-alert ack", so that an acknowledgement is never overwritten.
+ */
+static int
+open_dir(const char *path)
 {
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
-	int fd;
 
 	if (slash == NULL)
 		snprintf(dir, sizeof(dir), ".");
@@ -75,7 +81,38 @@ sync_dir(const char *path)
 		snprintf(dir, sizeof(dir), "/");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int
+lock_dir(const char *path)
+{
+	int fd;
+
+	if ((fd = open_dir(path)) == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void
+unlock_dir(int fd)
+{
+	if (fd != -1)
+		close(fd);	/* releases the lock */
+}
+
+/* Make a rename durable: fsync the directory that holds path. */
+static void
+sync_dir(const char *path)
+{
+	int fd;
+
+	if ((fd = open_dir(path)) != -1) {
 		fsync(fd);
 		close(fd);
 	}
@@ -131,23 +168,33 @@ fail:
 }
 
 int
-state_save(const char *path, const struct iiot_thresh *t)
+state_save(const char *path, struct iiot_thresh *t)
 {
 	struct iiot_buf b = IIOT_BUF_INIT;
-	int rc;
+	int rc = -1, lk;
 
-	if (iiot_buf_adds(&b, "") == -1 ||
-	    iiot_thresh_state_write(t, &b) == -1) {
-		iiot_buf_release(&b);
-		return -1;
-	}
-	rc = write_atomic(path, &b);
+	lk = lock_dir(path);
+	/* Acknowledgements written since: take them before writing over. */
+	merge_acks(path, t);
+	if (iiot_buf_adds(&b, "") == 0 &&
+	    iiot_thresh_state_write(t, &b) == 0)
+		rc = write_atomic(path, &b);
+	unlock_dir(lk);
 	iiot_buf_release(&b);
 	return rc;
 }
 
 void
 state_merge_acks(const char *path, struct iiot_thresh *t)
+{
+	int lk = lock_dir(path);
+
+	merge_acks(path, t);
+	unlock_dir(lk);
+}
+
+static void
+merge_acks(const char *path, struct iiot_thresh *t)
 {
 	struct iiot_buf b = IIOT_BUF_INIT;
 	struct stat sb;
@@ -176,10 +223,12 @@ state_ack(const char *path, char **patterns, int n)
 	cJSON *o, *j;
 	char full[1024], *txt;
 	const char *alert, *src, *sen, *st;
-	int i, hit, count = 0, status = IIOT_EXIT_OK;
+	int i, hit, lk, count = 0, status = IIOT_EXIT_OK;
 
+	lk = lock_dir(path);
 	if (read_all(path, &in) == -1) {
 		iiot_warn("cannot read state file '%s'", path);
+		unlock_dir(lk);
 		return IIOT_EXIT_FAIL;
 	}
 	for (s = in.data; *s; s = eol ? eol + 1 : s + strlen(s)) {
@@ -229,6 +278,7 @@ state_ack(const char *path, char **patterns, int n)
 			status = IIOT_EXIT_FAIL;
 		}
 	}
+	unlock_dir(lk);
 	iiot_buf_release(&in);
 	iiot_buf_release(&out);
 	return status;

@@ -230,6 +230,24 @@ rule hot */t > 0 action h
 	assert_same "$ALERT_FIX/ack.out" "$out"
 }
 
+@test "iiot-alert: an ack by editing the state file in place" {
+	local fifo=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out s=$BATS_TEST_TMPDIR/state
+	mkfifo "$fifo"
+	iiot-alert -v -f "$ALERT_FIX/repeat.rules" -s "$s" < "$fifo" > "$out" 2> "$BATS_TEST_TMPDIR/err" &
+	ALERT_PID=$!
+	exec 7> "$fifo"
+	head -2 "$ALERT_FIX/repeat.in" >&7
+	wait_for 10 grep -q '"acked":false' "$s"
+	sed 's/"acked":false/"acked":true/' "$s" > "$BATS_TEST_TMPDIR/edit"
+	cat "$BATS_TEST_TMPDIR/edit" > "$s"
+	wait_for 10 grep -q 'read again for acknowledgements' "$BATS_TEST_TMPDIR/err"
+	tail -n +3 "$ALERT_FIX/repeat.in" >&7
+	exec 7>&-
+	wait "$ALERT_PID"
+	ALERT_PID=
+	assert_same "$ALERT_FIX/ack.out" "$out"
+}
+
 @test "iiot-alert: --silence from the command line, for a duration" {
 	run -0 iiot-alert -r 'hot */t > 1' --silence 'h*@m1:1h' <<-EOF
 	{"source":"m1","sensor":"t","value":5}

@@ -21,6 +21,7 @@ static void merge_acks(const char *path, struct iiot_thresh *t);
 /* The identity of the file as this process last wrote or read it. */
 static dev_t last_dev;
 static ino_t last_ino;
+static struct timespec last_mtime;
 
 static int
 read_all(const char *path, struct iiot_buf *b)
@@ -58,6 +59,7 @@ state_load(const char *path, struct iiot_thresh *t)
 	if (stat(path, &sb) == 0) {
 		last_dev = sb.st_dev;
 		last_ino = sb.st_ino;
+		last_mtime = sb.st_mtim;
 	}
 	iiot_thresh_state_read(t, b.data, 0);
 	iiot_buf_release(&b);
@@ -156,6 +158,7 @@ write_atomic(const char *path, const struct iiot_buf *b)
 	if (stat(path, &sb) == 0) {
 		last_dev = sb.st_dev;
 		last_ino = sb.st_ino;
+		last_mtime = sb.st_mtim;
 	}
 	return 0;
 fail:
@@ -199,11 +202,15 @@ merge_acks(const char *path, struct iiot_thresh *t)
 	struct iiot_buf b = IIOT_BUF_INIT;
 	struct stat sb;
 
+	/* A new file (rename), or the same one edited in place. */
 	if (stat(path, &sb) == -1 ||
-	    (sb.st_dev == last_dev && sb.st_ino == last_ino))
+	    (sb.st_dev == last_dev && sb.st_ino == last_ino &&
+	    sb.st_mtim.tv_sec == last_mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == last_mtime.tv_nsec))
 		return;
 	last_dev = sb.st_dev;
 	last_ino = sb.st_ino;
+	last_mtime = sb.st_mtim;
 	if (read_all(path, &b) == 0 &&
 	    iiot_thresh_state_read(t, b.data, 1) > 0)
 		iiot_debug(1, "state file '%s' read again for "

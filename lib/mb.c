@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* mb.c: Modbus helpers over libmodbus: URLs, decoding, coalescing, I/O. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -321,6 +322,21 @@ rtu_param(struct iiot_mb_url *u, char *kv)
 	return -1;
 }
 
+/*
+ * A host name or address: printable, without brackets, and with a colon
+ * only inside brackets (an IPv6 literal), so that the canonical form of
+ * the URL reads back the same.
+ */
+static int
+host_ok(const char *h, int bracketed)
+{
+	for (; *h != '\0'; h++)
+		if (!isgraph((unsigned char)*h) || *h == '[' || *h == ']' ||
+		    *h == '@' || (*h == ':' && !bracketed))
+			return 0;
+	return 1;
+}
+
 int
 iiot_mb_url_parse(const char *url, struct iiot_mb_url *u)
 {
@@ -356,7 +372,8 @@ iiot_mb_url_parse(const char *url, struct iiot_mb_url *u)
 			snprintf(u->port, sizeof(u->port), "%d", port);
 		} else
 			snprintf(u->port, sizeof(u->port), "502");
-		if (*p == '\0' || strlen(p) >= sizeof(u->host))
+		if (*p == '\0' || strlen(p) >= sizeof(u->host) ||
+		    !host_ok(p, p != buf))
 			goto bad;
 		memcpy(u->host, p, strlen(p) + 1);
 		return 0;

@@ -114,6 +114,8 @@ gp_check(const char *term, char *err, size_t errsz)
 	if (iiot_buf_addf(&b, "set print \"-\"\nset terminal unknown\n"
 	    "set terminal %s\nprint GPVAL_TERM\nexit\n", term) == 0 &&
 	    write(to, b.data, b.len) == (ssize_t)b.len) {
+		close(to);
+		to = -1;
 		while (have < sizeof(buf) - 1 &&
 		    (n = read(from, buf + have, sizeof(buf) - 1 - have)) > 0)
 			have += (size_t)n;
@@ -122,7 +124,8 @@ gp_check(const char *term, char *err, size_t errsz)
 		ok = strcmp(buf, term) == 0;
 	}
 	iiot_buf_release(&b);
-	close(to);
+	if (to >= 0)
+		close(to);
 	close(from);
 	waitpid(pid, NULL, 0);
 	if (!ok) {
@@ -175,6 +178,37 @@ write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Append a path as a gnuplot string. */
+static void
+qpath(struct iiot_buf *b, const char *s)
+{
+	iiot_buf_addc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			iiot_buf_addc(b, '\\');
+		iiot_buf_addc(b, *s);
+	}
+	iiot_buf_addc(b, '"');
+}
+
+/* Write a whole file, replacing it. */
+static int
+write_file(const char *path, const char *p, size_t n)
+{
+	int fd, e;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0)
+		return -1;
+	if (write_all(fd, p, n) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
 }
 
 /* The commands that set up the output's terminal. */
@@ -230,6 +264,7 @@ redraw(struct output *o, const struct iiot_buf *script)
 	struct pollfd pfd;
 	int64_t t0 = iiot_mono_ms(), left;
 	ssize_t n;
+	size_t cmdlen = 0;
 	int r, rc = -1;
 
 	if (o->pid == 0) {
@@ -242,15 +277,31 @@ redraw(struct output *o, const struct iiot_buf *script)
 	o->seq++;
 	snprintf(mark, sizeof(mark), MARK " %lu\n", o->seq);
 	term_setup(o, &b);
-	if (o->path != NULL)
-		iiot_buf_addf(&b, "set output \"%s\"\n", o->tmp);
+	if (o->path != NULL) {
+		iiot_buf_adds(&b, "set output ");
+		qpath(&b, o->tmp);
+		iiot_buf_adds(&b, "\n");
+	}
 	else if (o->term != T_WINDOW)
 		iiot_buf_adds(&b, "set output\n");
 	iiot_buf_add(&b, script->data, script->len);
 	if (o->path != NULL)
 		iiot_buf_adds(&b, "unset output\n");
-	if (iiot_buf_addf(&b, "print \"\\n%.*s\"\n", (int)strlen(mark) - 1,
-	    mark) < 0)
+	/*
+	 * The commands go through a file: gnuplot reads its stdin a byte
+	 * at a time, which costs more than the drawing.  The pipe carries
+	 * only "load" and the marker that says the redraw is done.
+	 */
+	if (write_file(o->cmdfile, b.data, b.len) < 0) {
+		iiot_warn("cannot write '%s'", o->cmdfile);
+		goto out;
+	}
+	cmdlen = b.len;
+	iiot_buf_reset(&b);
+	iiot_buf_adds(&b, "load ");
+	qpath(&b, o->cmdfile);
+	if (iiot_buf_addf(&b, "\nset print \"-\"\nprint \"\\n%.*s\"\n",
+	    (int)strlen(mark) - 1, mark) < 0)
 		goto out;
 	if (write_all(o->to_gp, b.data, b.len) < 0) {
 		if (errno == EPIPE)
@@ -310,7 +361,7 @@ out:
 	o->last_ms = iiot_mono_ms() - t0;
 	iiot_debug(1, "redraw %lu of '%s': %lld ms, %zu bytes of commands%s",
 	    o->seq, o->path != NULL ? o->path : "terminal",
-	    (long long)o->last_ms, b.len, rc < 0 ? " (failed)" : "");
+	    (long long)o->last_ms, cmdlen, rc < 0 ? " (failed)" : "");
 	iiot_buf_release(&b);
 	return rc;
 }
@@ -350,8 +401,25 @@ run(void *arg)
 int
 out_start(struct output *o)
 {
+	struct iiot_buf b = IIOT_BUF_INIT;
+	const char *tmp = getenv("TMPDIR");
 	sigset_t all, old;
 	int e;
+
+	/* A private folder for the commands of each redraw. */
+	if (iiot_buf_addf(&b, "%s/iiot-plot-gp.XXXXXX", tmp != NULL &&
+	    *tmp != '\0' ? tmp : "/tmp") < 0)
+		return -1;
+	if (mkdtemp(b.data) == NULL) {
+		iiot_buf_release(&b);
+		return -1;
+	}
+	o->cmddir = b.data;
+	b.data = NULL;
+	iiot_buf_release(&b);
+	if (iiot_buf_addf(&b, "%s/commands.gp", o->cmddir) < 0)
+		return -1;
+	o->cmdfile = b.data;
 
 	if (pthread_mutex_init(&o->mu, NULL) != 0)
 		return -1;
@@ -443,6 +511,12 @@ out_stop(struct output *o)
 	}
 	if (o->tmp != NULL)
 		unlink(o->tmp);
+	if (o->cmdfile != NULL)
+		unlink(o->cmdfile);
+	if (o->cmddir != NULL)
+		rmdir(o->cmddir);
+	free(o->cmdfile);
+	free(o->cmddir);
 	iiot_buf_release(&o->job);
 	iiot_buf_release(&o->frame);
 	free(o->path);

@@ -462,7 +462,7 @@ redraw(struct run *r, int force)
 	struct tm tm;
 	time_t t;
 	size_t i;
-	int64_t now = iiot_mono_ms();
+	int64_t now = iiot_mono_ms(), t0;
 
 	if (!force && now < r->next_due)
 		return;
@@ -487,7 +487,10 @@ redraw(struct run *r, int force)
 		if (!v.utc && localtime_r(&t, &tm) != NULL)
 			v.tzoff = (int64_t)tm.tm_gmtoff * 1000;
 		iiot_buf_reset(&r->script);
+		t0 = iiot_mono_ms();
 		draw_script(&r->script, &r->dash, &v);
+		iiot_debug(1, "commands built in %lld ms from %zu points",
+		    (long long)(iiot_mono_ms() - t0), store_points(r->store));
 		if (out_submit(o, &r->script))
 			o->gen = r->gen;
 	}

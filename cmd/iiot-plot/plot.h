@@ -161,6 +161,7 @@ struct output {
 	char *tmp;			/* path.tmp */
 	char *termname;			/* qt, x11, wxt for a window */
 	char *dir;			/* -o DIR/: the page's folder */
+	char *cmddir, *cmdfile;		/* the commands of a redraw */
 	int width, height;
 
 	pid_t pid;			/* gnuplot, or 0 */

@@ -2,6 +2,7 @@
 /* rec.c: the record, one JSON object per line, parsed with cJSON. */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -210,7 +211,8 @@ cache_field(struct iiot_rec *r, cJSON *it)
 		break;
 	case 'v':
 		if (strcmp(k, "value") == 0) {
-			if (cJSON_IsNumber(it))
+			/* 2e308 overflows: it could not be written back. */
+			if (cJSON_IsNumber(it) && isfinite(it->valuedouble))
 				r->value = it->valuedouble;
 			else if (cJSON_IsBool(it))
 				r->value = cJSON_IsTrue(it);

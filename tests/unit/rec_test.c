@@ -209,6 +209,9 @@ static const struct {
 	{ "{\"sensor\":\"t\",\"value\":{}}", IIOT_ENOVALUE, NOVIEW },
 	/* case */
 	{ "{\"sensor\":\"t\",\"Value\":1}", IIOT_ENOVALUE, NOVIEW },
+	/* overflow: infinite, it would be written as null */
+	{ "{\"sensor\":\"t\",\"value\":2e308}", IIOT_ENOVALUE, NOVIEW },
+	{ "{\"sensor\":\"t\",\"value\":-1e999}", IIOT_ENOVALUE, NOVIEW },
 	{ "{\"sensor\":\"t\",\"value\":1,\"ts\":\"yesterday\"}",
 	    IIOT_ETS, NOVIEW },
 	{ "{\"sensor\":\"t\",\"value\":1,\"ts\":\"2026-02-30T00:00:00Z\"}",

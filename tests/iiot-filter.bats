@@ -128,6 +128,15 @@ sensors() {
 	[ "$output" = "60 60.5 " ]
 }
 
+@test "iiot-filter: --scope reduces only what it names, the rest passes on" {
+	run -0 bash -c "iiot-filter --scope 'sensor == \"oil_temp\"' --deadband 1 '$IN' | jq -r '[.sensor,.value]|@tsv' | tr '\n\t' ' ='"
+	[ "$output" = "oil_temp=60 oil_temp=55 pressure=180 strokes=100 strokes=130 strokes=10 strokes=40 " ]
+	run -0 bash -c "iiot-filter --scope 'unit == \"bar\"' --scale 0.1 --unit MPa '$IN' | jq -c .value | tr '\n' ' '"
+	[ "$output" = "60 60.1 60.5 55 18 100 130 10 40 " ]
+	run -2 --separate-stderr iiot-filter --scope 'x ==' --dedupe
+	[[ "$stderr" == *"--scope: column"* ]]
+}
+
 @test "iiot-filter: --dedupe drops consecutive repeats per series" {
 	printf '%s\n' '{"sensor":"a","value":1}' '{"sensor":"b","value":1}' \
 	    '{"sensor":"a","value":1}' '{"sensor":"a","value":2}' \

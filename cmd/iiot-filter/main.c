@@ -21,7 +21,8 @@
 "                   [-t key=glob] [--agg func] [--deadband x[%]] [--dedupe]\n" \
 "                   [--every dur] [--fields list] [--heartbeat dur]\n" \
 "                   [--max x] [--min x] [--offset f] [--quality q]\n" \
-"                   [--rate[=dur]] [--scale f] [--set key=value]\n" \
+"                   [--rate[=dur]] [--scale f] [--scope expr]\n" \
+"                   [--set key=value]\n" \
 "                   [--since time] [--source glob] [--strict] [--unit u]\n" \
 "                   [--until time] [file ...]"
 
@@ -52,6 +53,8 @@ struct options {
 	struct list sensors, sources, tags, qualities, sets, fields;
 	struct where *wheres;
 	size_t nwheres;
+	struct where scope;		/* --scope: what conversion and
+					   reduction apply to */
 	int invert, count, strict, unbuffered, format;
 	long long max_count;
 	int has_min, has_max;
@@ -124,6 +127,9 @@ usage(void)
 "      --agg FUNC           FUNC one of mean min max first last sum\n"
 "                           count delta (default mean)\n"
 "      --rate[=DUR]       a counter's increase per second (or per DUR)\n\n"
+"Scope:\n"
+"      --scope EXPR       convert and reduce only the records where EXPR\n"
+"                         is true; pass the others on unchanged\n\n"
 "Shape:\n"
 "      --fields LIST      keep only these comma-separated fields\n"
 "      --set KEY=VALUE    add or replace a string field\n"
@@ -160,23 +166,20 @@ list_add(struct list *l, const char *s)
 	l->v[l->n++] = s;
 }
 
+/* Compile the expression of option opt into w. */
 static void
-add_where(struct options *o, const char *src)
+compile_where(struct where *w, const char *opt, const char *src)
 {
 	static const char *const known[] = {
 		"value", "sensor", "source", "unit", "quality",
 	};
-	struct where *w;
 	char err[128];
 	size_t i, k;
 
-	o->wheres = iiot_xrealloc(o->wheres, (o->nwheres + 1) *
-	    sizeof(*o->wheres));
-	w = &o->wheres[o->nwheres++];
 	if ((w->e = iiot_expr_new(src, err, sizeof(err))) == NULL) {
 		if (errno == ENOMEM)
-			iiot_err(IIOT_EXIT_FAIL, "--where");
-		iiot_errx(IIOT_EXIT_USAGE, "--where: %s: '%s'", err, src);
+			iiot_err(IIOT_EXIT_FAIL, "%s", opt);
+		iiot_errx(IIOT_EXIT_USAGE, "%s: %s: '%s'", opt, err, src);
 	}
 	w->nvars = iiot_expr_nvars(w->e);
 	w->kind = iiot_xcalloc(w->nvars, sizeof(*w->kind));
@@ -188,6 +191,22 @@ add_where(struct options *o, const char *src)
 			if (strcmp(w->name[i], known[k]) == 0)
 				w->kind[i] = (enum var)k;
 	}
+}
+
+static void
+add_where(struct options *o, const char *src)
+{
+	o->wheres = iiot_xrealloc(o->wheres, (o->nwheres + 1) *
+	    sizeof(*o->wheres));
+	compile_where(&o->wheres[o->nwheres++], "--where", src);
+}
+
+static void
+free_where(struct where *w)
+{
+	iiot_expr_free(w->e);
+	free(w->kind);
+	free(w->name);
 }
 
 static void
@@ -249,7 +268,8 @@ split_fields(struct list *l, char *s)
 enum {
 	OPT_AGG = 256, OPT_DEADBAND, OPT_DEDUPE, OPT_EVERY, OPT_FIELDS,
 	OPT_HEARTBEAT, OPT_MAX, OPT_MIN, OPT_OFFSET, OPT_QUALITY, OPT_RATE,
-	OPT_SCALE, OPT_SET, OPT_SINCE, OPT_SOURCE, OPT_STRICT, OPT_UNIT,
+	OPT_SCALE, OPT_SCOPE, OPT_SET, OPT_SINCE, OPT_SOURCE, OPT_STRICT,
+	OPT_UNIT,
 	OPT_UNTIL,
 };
 
@@ -275,6 +295,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "rate", optional_argument, NULL, OPT_RATE },
 		{ "scale", required_argument, NULL, OPT_SCALE },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
 		{ "sensor", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "since", required_argument, NULL, OPT_SINCE },
@@ -382,6 +403,12 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_SCALE:
 			o->has_scale = 1;
 			o->scale = iiot_xnum("--scale", optarg, -1e300, 1e300);
+			break;
+		case OPT_SCOPE:
+			if (o->scope.e != NULL)
+				iiot_usage_error(SYNOPSIS, "--scope: give it "
+				    "once (combine with ||)");
+			compile_where(&o->scope, "--scope", optarg);
 			break;
 		case OPT_SET:
 			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
@@ -838,6 +865,13 @@ process(const struct options *o, struct state *st)
 	struct iiot_rec *r = &st->rec;
 
 	st->kept++;
+	if (o->scope.e != NULL) {
+		load_vars(&o->scope, r, st->vars);
+		if (!iiot_expr_test(o->scope.e, st->vars)) {
+			write_rec(o, st, r);
+			return;
+		}
+	}
 	convert(o, r);
 	switch (o->reduce) {
 	case R_DEADBAND:
@@ -956,6 +990,8 @@ state_init(const struct options *o, struct state *st)
 	for (i = 0; i < o->nwheres; i++)
 		if (o->wheres[i].nvars > st->maxvars)
 			st->maxvars = o->wheres[i].nvars;
+	if (o->scope.nvars > st->maxvars)
+		st->maxvars = o->scope.nvars;
 	st->vars = iiot_xcalloc(st->maxvars + 1, sizeof(*st->vars));
 	st->newest = INT64_MIN;
 }
@@ -971,11 +1007,10 @@ release(struct options *o, struct state *st)
 	iiot_stab_free(st->series);
 	iiot_rec_release(&st->rec);
 	free(st->vars);
-	for (i = 0; i < o->nwheres; i++) {
-		iiot_expr_free(o->wheres[i].e);
-		free(o->wheres[i].kind);
-		free(o->wheres[i].name);
-	}
+	for (i = 0; i < o->nwheres; i++)
+		free_where(&o->wheres[i]);
+	if (o->scope.e != NULL)
+		free_where(&o->scope);
 	free(o->wheres);
 	free(o->sensors.v);
 	free(o->sources.v);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* write.c: iiot-archive write: store records in batches, pass them on. */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,7 +57,7 @@ struct item {
 	char qbuf[QUAL_MAX];
 };
 
-#define BLOCK_ITEMS	1024
+#define BLOCK_ITEMS	4096
 #define QUEUE_BLOCKS	8
 
 struct block {
@@ -89,6 +92,7 @@ struct writer {
 	struct iiot_db *db;
 	struct iiot_stmt *insert, *find, *add;
 	unsigned gen;
+	int fd;				/* the file, to see it deleted */
 	unsigned long long pending;	/* items in the open transaction */
 	int64_t batch_start;		/* mono ms of its first item */
 };
@@ -111,6 +115,7 @@ db_open(struct writer *w, char *err, size_t n)
 {
 	const char *path = w->o->db;
 
+	w->fd = -1;
 	w->db = archive_try_open_write(path, w->o->busy, err, n);
 	if (w->db == NULL)
 		return -1;
@@ -122,6 +127,8 @@ db_open(struct writer *w, char *err, size_t n)
 		return -1;
 	}
 	w->gen++;
+	/* Opened after SQLite, closed after it: its locks stay. */
+	w->fd = open(path, O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -133,6 +140,9 @@ db_close(struct writer *w)
 	iiot_stmt_free(w->add);
 	if (iiot_db_close(w->db) < 0)
 		iiot_warnx("cannot close archive: '%s'", w->o->db);
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
 	w->insert = w->find = w->add = NULL;
 	w->db = NULL;
 }
@@ -160,11 +170,35 @@ store_fail(struct writer *w, const char *what)
 	return -1;
 }
 
+/*
+ * The file deleted (or replaced by another) under us: a commit would go
+ * to a file nobody sees again.  Give up, so the records count as lost.
+ * A file renamed (rotated before SIGHUP) is still linked: that is fine.
+ */
+static int
+deleted(struct writer *w)
+{
+	struct stat st;
+
+	if (w->fd < 0 || fstat(w->fd, &st) < 0 || st.st_nlink > 0)
+		return 0;
+	iiot_db_rollback(w->db);
+	pthread_mutex_lock(&w->mu);
+	snprintf(w->errbuf, sizeof(w->errbuf), "cannot commit: '%s': %s",
+	    w->o->db, "file deleted or replaced while open");
+	w->failed = 1;
+	pthread_cond_broadcast(&w->room);
+	pthread_mutex_unlock(&w->mu);
+	return -1;
+}
+
 static int
 commit(struct writer *w)
 {
 	if (w->pending == 0)
 		return 0;
+	if (deleted(w) < 0)
+		return -1;
 	if (iiot_db_commit(w->db) < 0)
 		return store_fail(w, "cannot commit");
 	iiot_debug(2, "committed %llu records", w->pending);

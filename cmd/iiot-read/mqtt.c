@@ -24,6 +24,7 @@
 /* Fields taken from a topic's levels. */
 struct tfields {
 	size_t n;
+	int bad;		/* a level too long or not UTF-8 */
 	char name[MAXFIELDS][64];
 	char value[MAXFIELDS][FIELDSZ];
 };
@@ -51,6 +52,13 @@ add_field(void *arg, const char *name, const char *value)
 
 	if (tf->n >= MAXFIELDS)
 		return;
+	/* Cut, a name or a value could end inside a UTF-8 sequence. */
+	if (strlen(name) >= sizeof(tf->name[0]) ||
+	    strlen(value) >= sizeof(tf->value[0]) ||
+	    !iiot_utf8_valid(value, strlen(value))) {
+		tf->bad = 1;
+		return;
+	}
 	snprintf(tf->name[tf->n], sizeof(tf->name[0]), "%s", name);
 	snprintf(tf->value[tf->n], sizeof(tf->value[0]), "%s", value);
 	tf->n++;
@@ -67,10 +75,12 @@ topic_fields(struct mq *q, const char *topic)
 	size_t len;
 
 	q->tf.n = 0;
+	q->tf.bad = 0;
 	if (q->tmpl != NULL &&
 	    iiot_topic_match(q->tmpl, topic, add_field, &q->tf))
 		return;
 	q->tf.n = 0;
+	q->tf.bad = 0;
 	last = strrchr(topic, '/');
 	if (last == NULL) {
 		add_field(&q->tf, "sensor", topic);
@@ -79,7 +89,9 @@ topic_fields(struct mq *q, const char *topic)
 	for (prev = last; prev > topic && prev[-1] != '/'; prev--)
 		;
 	len = (size_t)(last - prev);
-	if (len > 0 && len < FIELDSZ) {
+	if (len >= FIELDSZ || !iiot_utf8_valid(prev, len))
+		q->tf.bad = 1;
+	else if (len > 0) {
 		snprintf(q->tf.name[0], sizeof(q->tf.name[0]), "source");
 		memcpy(q->tf.value[0], prev, len);
 		q->tf.value[0][len] = '\0';
@@ -200,7 +212,7 @@ decode_object(struct mq *q, const char *p, size_t len, int64_t now,
 	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, "value");
 	t = cJSON_GetObjectItemCaseSensitive(obj, "ts");
-	if (cJSON_IsNumber(v))
+	if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
 		value = v->valuedouble;
 	else if (cJSON_IsBool(v))
 		value = cJSON_IsTrue(v);
@@ -236,6 +248,10 @@ decode(struct mq *q, const char *p, size_t len, int64_t now,
 	int b;
 
 	*why = NULL;
+	if (q->tf.bad) {
+		*why = "a topic level is too long or not UTF-8";
+		return -1;
+	}
 	while (len > 0 && isspace((unsigned char)*p)) {
 		p++;
 		len--;

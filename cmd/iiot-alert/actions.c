@@ -289,6 +289,12 @@ compile(struct action *a, const struct iiot_thresh_action *d, char *err,
 			} else if (strcmp(w[i], "user") == 0) {
 				a->user = arg;
 			} else if (strcmp(w[i], "password-file") == 0) {
+				struct stat st;
+
+				if (stat(arg, &st) == 0 &&
+				    (st.st_mode & S_IROTH))
+					BAD("password file '%s' is readable "
+					    "by others (chmod o-r)", arg);
 				a->pwfile = arg;
 			} else {
 				BAD("unknown mail option '%s'", w[i]);
@@ -969,8 +975,16 @@ read_secret(const char *path, char *buf, size_t n)
 {
 	FILE *f;
 
+	struct stat st;
+
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
+	/* A secret that others can read is no secret: refuse it. */
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH)) {
+		fclose(f);
+		errno = EPERM;
+		return -1;
+	}
 	if (fgets(buf, (int)n, f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
@@ -1012,7 +1026,8 @@ do_smtp(const struct job *j, const char *msg, char *why, size_t whysz)
 	if (a->pwfile != NULL) {
 		if (read_secret(a->pwfile, pw, sizeof(pw)) == -1) {
 			snprintf(why, whysz, "cannot read '%s': %s",
-			    a->pwfile, strerror(errno));
+			    a->pwfile, errno == EPERM ? "readable by others "
+			    "(chmod o-r)" : strerror(errno));
 			curl_slist_free_all(rcpt);
 			curl_easy_cleanup(c);
 			return -1;

@@ -479,6 +479,8 @@ setup(struct iiot_mqtt *m)
 	mosquitto_log_callback_set(mq, cb_log);
 	mosquitto_max_inflight_messages_set(mq,
 	    (unsigned)m->c.max_inflight);
+	/* Acknowledgements are small writes: Nagle would hold them. */
+	mosquitto_int_option(mq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (m->c.tls) {
 		if (m->c.cafile == NULL)
 			mosquitto_int_option(mq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
@@ -569,6 +571,18 @@ iiot_mqtt_poll(struct iiot_mqtt *m, int fd, int timeout_ms)
 		set_err(m, "no answer to CONNECT");
 		mosquitto_disconnect(m->mosq);
 		went_down(m);
+	}
+	/* Nothing else to watch: one wait, in the library's own loop. */
+	if (fd < 0 && m->state != IIOT_MQTT_DOWN && m->mosq != NULL &&
+	    mosquitto_socket(m->mosq) >= 0) {
+		rc = mosquitto_loop(m->mosq, wait, 1);
+		if (rc != MOSQ_ERR_SUCCESS)
+			lost(m, rc);
+		if (m->fatal) {
+			errno = IIOT_EMQTT;
+			return -1;
+		}
+		return 0;
 	}
 	if (fd >= 0) {
 		pfd[n].fd = fd;

@@ -61,9 +61,26 @@ struct ctx {
 #define SX(c, x) ((x) / (c)->W)
 #define SY(c, y) (1.0 - (y) / (c)->H)
 
-/* Append s as a gnuplot double-quoted string. */
+/*
+ * Append s as a gnuplot single-quoted string, for commands: gnuplot runs
+ * `backquoted` text inside double quotes through the shell, and names
+ * and units come from the records.  A quote is written twice.
+ */
 static void
 qstr(struct iiot_buf *b, const char *s)
+{
+	iiot_buf_addc(b, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			iiot_buf_addc(b, '\'');
+		iiot_buf_addc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
+	}
+	iiot_buf_addc(b, '\'');
+}
+
+/* Append s as a double-quoted string of an inline data block. */
+static void
+dstr(struct iiot_buf *b, const char *s)
 {
 	iiot_buf_addc(b, '"');
 	for (; *s != '\0'; s++) {
@@ -557,7 +574,7 @@ draw_line(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 	limit_lines(c, p);
 	if (p->nser > 1)
 		iiot_buf_addf(c->b, "set key at screen %.5f, screen %.5f left "
-		    "top horizontal maxcols %d maxrows %d samplen 2 width %d "
+		    "top vertical maxcols %d maxrows %d samplen 2 width %d "
 		    "reverse Left noenhanced noautotitle\n", SX(c, x0 + (c->text ? 1 :
 		    10)), SY(c, y1 - keyh - (c->text ? 0 : 4)), percol,
 		    keyrows, c->text ? 0 : 1);
@@ -752,7 +769,7 @@ draw_bar(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 		    rgb_int(has_limits(p) ? zone_color(c, z) :
 		    color_of(c, p, i), (c->v->dark ? dark_palette :
 		    palette)[i % MAXCOLORS]));
-		qstr(c->b, short_name(p, i));
+		dstr(c->b, short_name(p, i));
 		iiot_buf_adds(c->b, "\n");
 		n++;
 	}

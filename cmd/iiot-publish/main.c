@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* iiot-publish: publish records to an MQTT broker, storing them while it is away. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -262,7 +263,12 @@ db_open(struct state *st)
 {
 	const char *path = st->o->queue ? st->o->queue : ":memory:";
 	sqlite3_stmt *s;
+	int fd;
 
+	/* SQLite would create it 0644: the records are for us alone. */
+	if (st->o->queue != NULL && (fd = open(path, O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
 	if (sqlite3_open(path, &st->db) != SQLITE_OK)
 		db_fail(st, "open");
 	sqlite3_busy_timeout(st->db, 1000);

@@ -207,8 +207,8 @@ sub_start() {
 	    --password-file "$BATS_TEST_TMPDIR/alice.pw" \
 	    "mqtts://alice@localhost:$MQTT_PORT" \
 	    < "$(fixture iiot-publish records.in)"
-	run -0 mosquitto_sub -p "$MQTT_PORT" --cafile \
-	    "$BATS_TEST_TMPDIR/tls/ca.crt" -u alice -P secret \
+	run -0 env XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/alice" mosquitto_sub \
+	    -p "$MQTT_PORT" --cafile "$BATS_TEST_TMPDIR/tls/ca.crt" \
 	    -t iiot/press1/oil_temp -C 1 -W 5
 	[[ "$output" == *'"value":61.4'* ]]
 }

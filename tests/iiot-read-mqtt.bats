@@ -160,8 +160,8 @@ pub() {
 	read_start -c 1 --cafile "$BATS_TEST_TMPDIR/tls/ca.crt" \
 	    --password-file "$BATS_TEST_TMPDIR/alice.pw" \
 	    "mqtts://alice@localhost:$MQTT_PORT/t/#"
-	mosquitto_pub -p "$MQTT_PORT" --cafile "$BATS_TEST_TMPDIR/tls/ca.crt" \
-	    -u alice -P secret -t t/p/s -m 5
+	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/alice mosquitto_pub -p "$MQTT_PORT" \
+	    --cafile "$BATS_TEST_TMPDIR/tls/ca.crt" -t t/p/s -m 5
 	read_wait
 	[ "$rc" -eq 0 ]
 	run jq -c .value "$BATS_TEST_TMPDIR/out"

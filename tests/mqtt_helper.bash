@@ -36,11 +36,23 @@ make_certs() {
 
 # start_secure_broker: TLS and a password (user alice, password
 # secret, in the client file $BATS_TEST_TMPDIR/alice.pw, mode 0600).
+# No password on a command line: mosquitto_pub and mosquitto_sub run as
+# alice with XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/alice, whose option files
+# hold the user and the password.
 start_secure_broker() {
 	local d=$BATS_TEST_TMPDIR/tls
 	make_certs "$d"
-	mosquitto_passwd -b -c "$BATS_TEST_TMPDIR/passwd" alice secret
-	( umask 077; printf 'secret\n' > "$BATS_TEST_TMPDIR/alice.pw" )
+	(
+		umask 077
+		printf 'alice:secret\n' > "$BATS_TEST_TMPDIR/passwd"
+		printf 'secret\n' > "$BATS_TEST_TMPDIR/alice.pw"
+		mkdir -p "$BATS_TEST_TMPDIR/alice"
+		printf '%s\n' '-u alice' '-P secret' \
+		    > "$BATS_TEST_TMPDIR/alice/mosquitto_pub"
+		cp "$BATS_TEST_TMPDIR/alice/mosquitto_pub" \
+		    "$BATS_TEST_TMPDIR/alice/mosquitto_sub"
+	)
+	mosquitto_passwd -U "$BATS_TEST_TMPDIR/passwd"
 	start_mosquitto "$(printf '%s\n' "cafile $d/ca.crt" \
 	    "certfile $d/server.crt" "keyfile $d/server.key" \
 	    "allow_anonymous false" \

@@ -334,6 +334,9 @@ served_md5() {
 	run -0 curl -sS -o /dev/null -w '%{http_code} %{content_type}' \
 	    "http://127.0.0.1:$port/dashboard.png"
 	[ "$output" = "200 image/png" ]
+	run -0 curl -sS -I -o /dev/null -w '%{http_code}' \
+	    "http://127.0.0.1:$port/dashboard.png"
+	[ "$output" = 200 ]
 	run -0 curl -sS -o /dev/null -w '%{http_code}' -X POST \
 	    "http://127.0.0.1:$port/"
 	[ "$output" = 405 ]

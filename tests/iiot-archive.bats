@@ -389,6 +389,17 @@ has_rows() {
 	[[ "$output" == *FAIL* ]]
 }
 
+@test "iiot-archive: a file with no schema yet reads as empty, a foreign one fails" {
+	# What a writer killed before its first commit leaves behind.
+	: > "$DB"
+	run -0 iiot-archive query
+	[ -z "$output" ]
+	run -0 iiot-archive verify
+	sqlite3 "$BATS_TEST_TMPDIR/other.db" 'CREATE TABLE x (a)'
+	run -1 --separate-stderr iiot-archive query -d "$BATS_TEST_TMPDIR/other.db"
+	[[ "$stderr" == *"not an iiot-archive file (schema version 0)"* ]]
+}
+
 @test "iiot-archive: a missing archive is an error for query" {
 	run -1 --separate-stderr iiot-archive query -d "$BATS_TEST_TMPDIR/none.db"
 	[[ "$stderr" == "iiot-archive: cannot open archive: '$BATS_TEST_TMPDIR/none.db': "* ]]
@@ -403,6 +414,8 @@ has_rows() {
 	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM records')" -eq 3 ]
 	sqlite3 "$DB" 'PRAGMA user_version = 9'
 	run -1 --separate-stderr iiot-archive -q < "$FIX/dup.in"
+	[[ "$stderr" == *"schema version 9 is newer than this program's 2"* ]]
+	run -1 --separate-stderr iiot-archive query
 	[[ "$stderr" == *"schema version 9 is newer than this program's 2"* ]]
 }
 

@@ -66,6 +66,12 @@ struct iiot_db *archive_open_write(const char *path, int64_t busy_ms);
 struct iiot_db *archive_open_read(const char *path, int64_t busy_ms);
 
 /*
+ * Return 1 if db has no schema object at all: a new archive whose
+ * writer died before its first commit, which reads as empty.
+ */
+int archive_is_blank(struct iiot_db *db);
+
+/*
  * The same for writing without exiting: NULL, with the reason in err
  * (n bytes), on failure.
  */

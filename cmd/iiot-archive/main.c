@@ -11,10 +11,12 @@
 #include "iiot_fmt.h"
 #include "iiot_log.h"
 #include "iiot_opt.h"
+#include "iiot_pg.h"
 #include "iiot_time.h"
 #include "iiot_x.h"
 
 #include "archive.h"
+#include "postgres.h"
 
 #define SYNOPSIS \
     "iiot-archive [write] [-quVv] [-d file] [--batch n]\n" \
@@ -194,7 +196,8 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *libs[] = { iiot_db_libversion(), NULL };
+	const char *libs[] = { iiot_db_libversion(), iiot_pg_libversion(),
+	    NULL };
 	int c, speed_set = 0;
 
 	o->db = getenv("IIOT_DB");
@@ -349,7 +352,10 @@ main(int argc, char **argv)
 	iiot_setprogname(argv[0]);
 	memset(&o, 0, sizeof(o));
 	parse_args(argc, argv, &o);
-	switch (o.cmd) {
+	switch (iiot_pg_is_url(o.db) ? -1 : o.cmd) {
+	case -1:		/* postgresql://...: the server's archive */
+		status = cmd_pg(&o);
+		break;
 	case CMD_QUERY:
 		status = cmd_query(&o);
 		break;

@@ -145,6 +145,26 @@ archive_open_write(const char *path, int64_t busy_ms)
 	return db;
 }
 
+static const char *const empty_sql =
+    "CREATE TEMP TABLE series (id INTEGER PRIMARY KEY, source TEXT, "
+    "sensor TEXT, unit TEXT, tags TEXT);"
+    "CREATE TEMP TABLE samples (series_id INTEGER, ts INTEGER, "
+    "value REAL, quality TEXT, extra TEXT, PRIMARY KEY (series_id, ts)) "
+    "WITHOUT ROWID;";
+
+int
+archive_is_blank(struct iiot_db *db)
+{
+	struct iiot_stmt *st;
+	int blank;
+
+	st = iiot_db_prepare(db, "SELECT count(*) FROM sqlite_master");
+	blank = st != NULL && iiot_stmt_step(st) == 1 &&
+	    iiot_stmt_int(st, 0) == 0;
+	iiot_stmt_free(st);
+	return blank;
+}
+
 struct iiot_db *
 archive_open_read(const char *path, int64_t busy_ms)
 {
@@ -153,11 +173,21 @@ archive_open_read(const char *path, int64_t busy_ms)
 
 	if (iiot_db_version(db, &v) < 0)
 		archive_fail(db, "cannot read the schema version", path, 0);
-	if (v < 1 || v > schema_version) {
-		fprintf(stderr, "%s: cannot read archive: '%s': schema version "
-		    "%d is not one of 1 to %d\n", iiot_progname(), path, v,
-		    schema_version);
-		exit(IIOT_EXIT_FAIL);
+	/*
+	 * A writer that died before its first commit leaves a database with
+	 * no tables: an empty archive.  Empty temporary tables stand in.
+	 */
+	if (v == 0 && archive_is_blank(db)) {
+		if (iiot_db_exec(db, empty_sql) < 0)
+			archive_fail(db, "cannot read", path, 0);
+		return db;
 	}
+	if (v == 0)
+		iiot_errx(IIOT_EXIT_FAIL, "cannot read archive: '%s': not an "
+		    "iiot-archive file (schema version 0)", path);
+	if (v < 0 || v > schema_version)
+		iiot_errx(IIOT_EXIT_FAIL, "cannot read archive: '%s': schema "
+		    "version %d is newer than this program's %d", path, v,
+		    schema_version);
 	return db;
 }

@@ -47,13 +47,14 @@ struct state {
 	struct iiot_lines *in;
 	struct iiot_rec rec;
 	struct iiot_buf topic, payload;
-	int64_t *idof;			/* message id -> queue row; -1 early */
+	int64_t *idof;			/* message id -> queue row */
 	int64_t *acked;			/* rows to delete */
 	size_t nacked;
 	int64_t last_sent;		/* highest row handed to the broker */
 	long long queued;		/* rows in the queue */
 	size_t inflight;
 	int status_mid, in_status;
+	int in_publish, early;		/* an ack inside iiot_mqtt_publish */
 	unsigned long long nread, sent, skipped, dropped;
 	int eof, failed, fatal;
 	struct iiot_ratelimit rl;
@@ -333,8 +334,17 @@ on_publish(void *arg, int mid)
 	struct state *st = arg;
 	int64_t id;
 
-	if (st->in_status || mid == st->status_mid)
+	if (st->in_status)
 		return;
+	if (mid == st->status_mid) {
+		st->status_mid = -1;
+		return;
+	}
+	/* QoS 0 can be done before iiot_mqtt_publish() even returns. */
+	if (st->in_publish) {
+		st->early = mid;
+		return;
+	}
 	id = st->idof[mid & (MIDS - 1)];
 	if (id > 0) {
 		st->acked[st->nacked++] = id;
@@ -342,8 +352,7 @@ on_publish(void *arg, int mid)
 		if (st->inflight > 0)
 			st->inflight--;
 		st->sent++;
-	} else
-		st->idof[mid & (MIDS - 1)] = -1;	/* before we knew */
+	}
 }
 
 static void
@@ -478,20 +487,24 @@ send_queued(struct state *st)
 	const void *payload;
 	const char *topic;
 	int64_t id;
-	int mid, n, rc;
+	int mid, n, rc, step;
 
 	while (st->inflight < WINDOW &&
 	    iiot_mqtt_state(st->m) == IIOT_MQTT_UP) {
 		sqlite3_bind_int64(st->sel, 1, st->last_sent);
 		sqlite3_bind_int(st->sel, 2, (int)(WINDOW - st->inflight));
 		n = 0;
-		while ((rc = sqlite3_step(st->sel)) == SQLITE_ROW) {
+		while ((step = sqlite3_step(st->sel)) == SQLITE_ROW) {
 			id = sqlite3_column_int64(st->sel, 0);
 			topic = (const char *)sqlite3_column_text(st->sel, 1);
 			payload = sqlite3_column_blob(st->sel, 2);
-			if (iiot_mqtt_publish(st->m, topic, payload,
+			st->in_publish = 1;
+			st->early = -1;
+			rc = iiot_mqtt_publish(st->m, topic, payload,
 			    (size_t)sqlite3_column_bytes(st->sel, 2),
-			    st->o->qos, st->o->retain, &mid) < 0) {
+			    st->o->qos, st->o->retain, &mid);
+			st->in_publish = 0;
+			if (rc < 0) {
 				if (errno == ENOTCONN)
 					break;
 				/* This one can never go: say so, drop it. */
@@ -504,15 +517,14 @@ send_queued(struct state *st)
 			st->last_sent = id;
 			st->inflight++;
 			n++;
-			if (st->idof[mid] == -1) {
-				st->idof[mid] = 0;
+			if (st->early == mid) {
 				st->acked[st->nacked++] = id;
 				st->inflight--;
 				st->sent++;
 			} else
 				st->idof[mid] = id;
 		}
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
 			db_fail(st, "read");
 		sqlite3_reset(st->sel);
 		if (n == 0)

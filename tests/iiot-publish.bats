@@ -53,6 +53,9 @@ sub_start() {
 	[[ "$stderr" == *"invalid topic template"* ]]
 	run -2 --separate-stderr iiot-publish --cafile x mqtt://127.0.0.1
 	[[ "$stderr" == *"mqtts://"* ]]
+	run -2 --separate-stderr iiot-publish --cafile "$BATS_TEST_TMPDIR/no" \
+	    mqtts://127.0.0.1 < /dev/null
+	[ "$stderr" = "iiot-publish: cannot read TLS file '$BATS_TEST_TMPDIR/no': No such file or directory" ]
 }
 
 @test "iiot-publish: a password in the URL is refused" {

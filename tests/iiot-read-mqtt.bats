@@ -113,6 +113,9 @@ pub() {
 	    mqtt://127.0.0.1:1/x
 	run -2 --separate-stderr iiot-read mqtt://127.0.0.1:1/x \
 	    mqtt://127.0.0.1:2/y
+	run -2 --separate-stderr iiot-read --cafile "$BATS_TEST_TMPDIR/no.crt" \
+	    mqtts://127.0.0.1:1/x
+	[ "$stderr" = "iiot-read: cannot read TLS file '$BATS_TEST_TMPDIR/no.crt': No such file or directory" ]
 }
 
 @test "iiot-read: MQTT: a persistent session gets what came while it was away" {

@@ -637,7 +637,10 @@ state_init(const struct options *o, struct state *st)
 	c.arg = st;
 	if ((st->m = iiot_mqtt_new(&c)) == NULL) {
 		if (errno == ENOENT || errno == EACCES)
-			iiot_err(IIOT_EXIT_USAGE, "cannot read TLS file");
+			iiot_err(IIOT_EXIT_USAGE, "cannot read TLS file '%s'",
+			    o->cafile && access(o->cafile, R_OK) < 0 ?
+			    o->cafile : o->cert && access(o->cert, R_OK) < 0 ?
+			    o->cert : o->key ? o->key : "?");
 		iiot_err(IIOT_EXIT_FAIL, "cannot make MQTT client");
 	}
 	st->status_mid = -1;

@@ -394,6 +394,17 @@ loop(struct mq *q)
 	return status;
 }
 
+/* The first of the TLS files that cannot be read. */
+static const char *
+tls_culprit(const char *ca, const char *cert, const char *key)
+{
+	if (ca != NULL && access(ca, R_OK) < 0)
+		return ca;
+	if (cert != NULL && access(cert, R_OK) < 0)
+		return cert;
+	return key != NULL ? key : "?";
+}
+
 int
 mqtt_run(const struct read_opts *o, const char *url)
 {
@@ -469,7 +480,11 @@ mqtt_run(const struct read_opts *o, const char *url)
 	c.on_connect = on_connect;
 	c.arg = &q;
 	if ((q.m = iiot_mqtt_new(&c)) == NULL) {
-		iiot_warn("cannot set up the MQTT client");
+		if (errno == ENOENT || errno == EACCES)
+			iiot_warn("cannot read TLS file '%s'",
+			    tls_culprit(o->cafile, o->cert, o->key));
+		else
+			iiot_warn("cannot set up the MQTT client");
 		goto out;
 	}
 	if (iiot_rec_init(&q.rec) < 0) {

@@ -127,7 +127,7 @@ served_md5() {
 	plant 300 | iiot-plot -q -o "$BATS_TEST_TMPDIR/report.pdf" \
 	    -s 720x360 -p 'line:*/pressure' -p 'bar:*/power'
 	[ "$(head -c 5 "$BATS_TEST_TMPDIR/report.pdf")" = "%PDF-" ]
-	grep -aq 'MediaBox \[ *0 0 720 360 *\]' "$BATS_TEST_TMPDIR/report.pdf"
+	grep -aq 'MediaBox \[ *0 0 540 270 *\]' "$BATS_TEST_TMPDIR/report.pdf"
 }
 
 @test "iiot-plot: the image changes when the data changes" {

@@ -57,7 +57,7 @@ panel_new(int kind, int line)
 	p->warn = p->crit = p->warn_low = p->crit_low = NOVAL;
 	p->cols = p->rows = 1;
 	p->dial = 1;
-	p->agg = kind == P_STAT ? A_LAST : A_LAST;
+	p->agg = A_LAST;
 	return p;
 }
 

@@ -224,11 +224,11 @@ fit(const struct ctx *c, const char *text, double width, double max)
 	size_t n = 0;
 	double size;
 
+	(void)c;
 	for (; *text != '\0'; text++)
 		if (((unsigned char)*text & 0xc0) != 0x80)
 			n++;
-	size = width / ((n ? (double)n : 1) * (c->v->term == T_PDF ? 0.62 :
-	    0.85));
+	size = width / ((n ? (double)n : 1) * 0.85);
 	return size < max ? size : max;
 }
 
@@ -535,7 +535,7 @@ draw_line(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 {
 	int64_t win = p->window > 0 ? p->window : c->v->window;
 	int64_t t1 = c->v->now, t0 = t1 - win, gap;
-	double top, lm, keyw = 0, keyh = 0, namew = 0, off;
+	double top, lm, keyh = 0, namew = 0, off;
 	double lo = HUGE_VAL, hi = -HUGE_VAL;
 	size_t i, n = 0, len, maxlen = 0;
 	int ncol, percol = 1, keyrows = 0, *blks;
@@ -556,9 +556,7 @@ draw_line(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 		keyrows = (int)((p->nser + (size_t)percol - 1) /
 		    (size_t)percol);
 		keyh = c->text ? keyrows + 1 : keyrows * c->lh * 1.15;
-		keyw = namew;
 	}
-	(void)keyw;
 	lm = c->text ? 10 : c->cw * 9 + c->lh * 1.4;
 	margins(c, x0 + lm, top, x1 - (c->text ? 2 : 14),
 	    y1 - (c->text ? 2 : c->lh * 1.9) - keyh);
@@ -658,23 +656,38 @@ bucket_start(const struct view *v, int64_t t, int64_t bucket)
 	return l - r - v->tzoff;
 }
 
-/* A short name for series i: what differs between the panel's series. */
+/*
+ * A short name for series i of a bar panel: the source when every
+ * series is the same sensor, the sensor when they share the source.
+ */
 static const char *
 short_name(const struct panel *p, size_t i)
 {
-	const char *n = p->ser[i]->name, *sl = strchr(n, '/');
+	const char *n = p->ser[i]->name, *sl = strchr(n, '/'), *o;
 	size_t k;
-	int same_sensor = 1;
+	int same_sensor = 1, same_source = 1;
+	static char buf[128];
 
 	if (p->nser < 2 || sl == NULL)
 		return n;
 	for (k = 0; k < p->nser; k++) {
-		const char *o = strchr(p->ser[k]->name, '/');
-
-		if (o == NULL || strcmp(o, sl) != 0)
+		o = strchr(p->ser[k]->name, '/');
+		if (o == NULL)
+			return n;
+		if (strcmp(o, sl) != 0)
 			same_sensor = 0;
+		if (o - p->ser[k]->name != sl - n ||
+		    strncmp(p->ser[k]->name, n, (size_t)(sl - n)) != 0)
+			same_source = 0;
 	}
-	return same_sensor ? n : n;
+	if (same_source)
+		return sl + 1;
+	if (same_sensor && (size_t)(sl - n) < sizeof(buf)) {
+		memcpy(buf, n, (size_t)(sl - n));
+		buf[sl - n] = '\0';
+		return buf;
+	}
+	return n;
 }
 
 /* A bar panel: per series, or per time bucket. */
@@ -1246,12 +1259,6 @@ draw_script(struct iiot_buf *out, struct dash *d, const struct view *v)
 	c.fs = v->width >= 1600 ? 12 : 10;
 	c.cw = c.text ? 1 : c.fs * 0.75;
 	c.lh = c.text ? 1 : c.fs * 1.5;
-	if (v->term == T_PDF) {
-		/* Points, not pixels: the same layout, smaller text. */
-		c.fs -= 2;
-		c.cw = c.fs * 0.6;
-		c.lh = c.fs * 1.3;
-	}
 	iiot_buf_adds(out, "set encoding utf8\nset multiplot\n");
 	top = header(&c, d);
 	pad = c.text ? 0 : 4;

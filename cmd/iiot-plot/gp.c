@@ -237,7 +237,7 @@ term_setup(struct output *o, struct iiot_buf *b)
 	case T_PDF:
 		iiot_buf_addf(b, "set terminal pdfcairo size %.3fin,%.3fin "
 		    "noenhanced font \"DejaVu Sans,%d\" linewidth 1.2\n",
-		    o->width / 72.0, o->height / 72.0, fs - 2);
+		    o->width / 96.0, o->height / 96.0, fs);
 		break;
 	case T_DUMB:
 		iiot_buf_addf(b, "set terminal dumb size %d,%d noenhanced %s\n",

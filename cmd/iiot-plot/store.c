@@ -240,9 +240,8 @@ store_add(struct store *s, struct dash *d, const char *source,
 	}
 	s->points -= before - se->n;
 	if (se->n > 0 && ts < ser_ts(se, se->n - 1)) {
-		/* Out of order: keep the ring sorted by dropping it. */
-		if (ts >= se->last_ts || se->last_ts == IIOT_TS_NONE)
-			se->last = v;
+		/* Out of order: the ring stays sorted; only the value counts. */
+		se->last = v;
 		return se;
 	}
 	se->ts[(se->head + se->n) % se->cap] = ts;

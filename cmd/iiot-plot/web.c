@@ -205,16 +205,23 @@ handle(void *cls, struct MHD_Connection *con, const char *url,
 	(void)cls;
 	(void)version;
 	(void)upload;
-	if (*state == NULL) {
-		/* Called once for headers: answer on the second call. */
-		*state = (void *)1;
-		return MHD_YES;
-	}
-	if (*upload_len != 0)
-		*upload_len = 0;
+	/*
+	 * Any other method is refused at once, before its body is read: a
+	 * response cannot be queued while a body is arriving.
+	 */
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(con, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 		    msg405, sizeof(msg405) - 1, MHD_RESPMEM_PERSISTENT);
+	if (*state == NULL) {
+		/* Called once for headers: answer on the last call. */
+		*state = (void *)1;
+		return MHD_YES;
+	}
+	if (*upload_len != 0) {
+		/* A GET with a body: drop it, answer when it has all come. */
+		*upload_len = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
 		return reply(con, MHD_HTTP_OK, "text/html; charset=utf-8",
 		    page, page_len, MHD_RESPMEM_PERSISTENT);

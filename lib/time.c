@@ -150,7 +150,8 @@ bad:
 int
 iiot_time_from_number(double v, int64_t *ms)
 {
-	if (!isfinite(v) || v < 0 || v > 4e14) {
+	/* Up to 9999-12-31T23:59:59.999Z, the last time it can write. */
+	if (!isfinite(v) || v < 0 || v > 253402300799999.0) {
 		errno = IIOT_ETS;
 		return -1;
 	}

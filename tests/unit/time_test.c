@@ -92,8 +92,9 @@ static const struct {
 	{ 1795965465123.0, T0 + 123 },		/* ms, above 1e11 */
 	{ 99999999999.0, 99999999999000LL },	/* just below 1e11: s */
 	{ 100000000001.0, 100000000001LL },	/* just above 1e11: ms */
-	{ 4e14, 400000000000000LL },		/* the largest ms */
-	{ 4.1e14, BAD },			/* beyond it */
+	{ 253402300799999.0, 253402300799999LL }, /* the largest ms */
+	{ 253402300800000.0, BAD },		/* year 10000 */
+	{ 4e14, BAD },				/* beyond it */
 	{ -1, BAD },				/* negative */
 	{ -0.0, 0 },				/* negative zero */
 	{ NAN, BAD },				/* not a number */

@@ -47,7 +47,7 @@ $(O)/deps.mk: scripts/deps.txt scripts/install-deps
 	@scripts/install-deps --check 2>/dev/null || scripts/install-deps
 	@mkdir -p $(O)
 	@{ \
-	for p in libcjson:CJSON libmodbus:MODBUS libmosquitto:MOSQ \
+	for p in libcjson:CJSON libmodbus:MODBUS libmosquitto:MOSQ libpq:PQ \
 	    sqlite3:SQLITE libcurl:CURL libmicrohttpd:MHD; do \
 		echo "$${p#*:}_CFLAGS := $$($(PKG_CONFIG) --cflags $${p%:*})"; \
 		echo "$${p#*:}_LIBS := $$($(PKG_CONFIG) --libs $${p%:*})"; \
@@ -142,13 +142,38 @@ uninstall:
 	done
 
 clean:
-	rm -rf bin obj san deps.mk
+	rm -rf bin obj san fuzz deps.mk
 
 help:
-	@echo 'targets: all check lint bench demo install uninstall clean'
-	@echo 'variables: PREFIX DESTDIR SAN=1 DEVELOPER=1 V=1'
+	@echo 'targets: all check lint bench demo install uninstall clean fuzz'
+	@echo 'variables: PREFIX DESTDIR SAN=1 DEVELOPER=1 V=1 FUZZ_SECONDS'
 
-.PHONY: all check check-headers lint bench demo install uninstall clean help
+# Fuzzing: every tests/fuzz/NAME_fuzz.c is a libFuzzer harness, built
+# with clang against the library compiled the same way into fuzz/, and
+# run for FUZZ_SECONDS each over its seeds in tests/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+    -fno-sanitize-recover=undefined
+FUZZ_NAMES := $(patsubst tests/fuzz/%_fuzz.c,%,$(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_OBJS := $(LIB_SRCS:%.c=fuzz/obj/%.o)
+FUZZ_LIBS = $(MODBUS_LIBS) $(MOSQ_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) \
+    $(COMMON_LIBS) -lpthread
+
+fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+fuzz/bin/%_fuzz: tests/fuzz/%_fuzz.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
+    $(wildcard cmd/iiot-read/*.[ch] cmd/iiot-plot/*.[ch])
+	@mkdir -p $(@D)
+	$(Q_LD)$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
+
+fuzz: $(FUZZ_NAMES:%=fuzz/bin/%_fuzz)
+	@scripts/fuzz-run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+.PHONY: all check check-headers lint bench demo install uninstall clean help fuzz
 .SECONDARY:
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

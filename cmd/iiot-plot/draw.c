@@ -327,8 +327,10 @@ datablock(struct ctx *c, const struct series *s, int64_t t0, int64_t t1,
 	int64_t prev = IIOT_TS_NONE, ts;
 	double off = c->v->tzoff / 1000.0;
 	char buf[64];
-	int len;
+	int len, prec;
 
+	/* Milliseconds only where a pixel column is shorter than 10 s. */
+	prec = span / ncol < 10000 ? 3 : 0;
 	iiot_buf_addf(c->b, "$d%d << EOD\n", c->blk);
 	/* One point before the window, so the line starts at its edge. */
 	if (i > 0)
@@ -347,13 +349,13 @@ datablock(struct ctx *c, const struct series *s, int64_t t0, int64_t t1,
 			if (prev != IIOT_TS_NONE &&
 			    ser_ts(s, first) - prev > gap)
 				iiot_buf_adds(c->b, "\n");
-			len = snprintf(buf, sizeof(buf), "%.3f %.9g\n",
+			len = snprintf(buf, sizeof(buf), "%.*f %.7g\n", prec,
 			    ser_ts(s, first) / 1000.0 + off, ser_v(s, first));
 			iiot_buf_add(c->b, buf, (size_t)len);
 			n++;
 			if (second != first) {
-				len = snprintf(buf, sizeof(buf), "%.3f %.9g\n",
-				    ser_ts(s, second) / 1000.0 + off,
+				len = snprintf(buf, sizeof(buf), "%.*f %.7g\n",
+				    prec, ser_ts(s, second) / 1000.0 + off,
 				    ser_v(s, second));
 				iiot_buf_add(c->b, buf, (size_t)len);
 				n++;

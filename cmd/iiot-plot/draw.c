@@ -282,9 +282,17 @@ card(struct ctx *c, const struct panel *p, double *x0, double *y0,
 	*x1 -= pad;
 	*y1 -= pad;
 	rect(c, *x0, *y0, *x1, *y1, c->th->card, "behind");
-	if (title != NULL && *title != '\0')
+	if (title != NULL && *title != '\0') {
+		char buf[256];
+		size_t room = sizeof(buf) - 1;
+
+		/* Text cells do not overlap: cut the title to the panel. */
+		if (c->text && *x1 - *x0 - 2 < (double)room)
+			room = *x1 - *x0 - 2 > 1 ? (size_t)(*x1 - *x0 - 2) : 1;
+		snprintf(buf, sizeof(buf), "%.*s", (int)room, title);
 		label(c, *x0 + (c->text ? 1 : 10), *y0 + (c->text ? 1 :
-		    c->lh * 1.1), "left", c->th->text, c->fs + 1, 1, title);
+		    c->lh * 1.1), "left", c->th->text, c->fs + 1, 1, buf);
+	}
 	return *y0 + (c->text ? 1.5 : c->lh * 2.0);
 }
 

@@ -432,6 +432,12 @@ has_rows() {
 	[ -z "$stderr" ]
 }
 
+@test "iiot-archive: a write error on stdout is reported, the records kept" {
+	run -1 --separate-stderr bash -c 'iiot-archive < "$1" > /dev/full' _ "$FIX/records.in"
+	[ "$stderr" = "iiot-archive: cannot write to stdout: No space left on device" ]
+	[ "$(rows "$DB")" -eq 7 ]
+}
+
 # day_stream [T0]: 3 records an hour for 2 days from T0 (epoch seconds,
 # default 2026-11-26T20:00Z).
 day_stream() {

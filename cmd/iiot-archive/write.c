@@ -681,13 +681,21 @@ start(struct writer *w)
 		iiot_err(IIOT_EXIT_FAIL, "cannot start the store thread");
 }
 
-/* Stdout is gone: keep what we have, then end as a filter would. */
+/*
+ * Stdout failed: keep what we have, then end as a filter would, by
+ * SIGPIPE if its reader went away, else with a message and status 1.
+ */
 static void
 out_broken(struct writer *w)
 {
+	int e = errno;
+
 	finish(w);
-	signal(SIGPIPE, SIG_DFL);
-	raise(SIGPIPE);
+	if (e == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	errno = e;
 	iiot_err(IIOT_EXIT_FAIL, "cannot write to stdout");
 }
 

@@ -204,13 +204,12 @@ cond_release(struct cond *c)
 	c->word = NULL;
 }
 
+/* Free what a rule owns, not the rule: also for the defaults. */
 static void
-rule_free(struct rule *r)
+rule_release(struct rule *r)
 {
 	size_t i;
 
-	if (r == NULL)
-		return;
 	free(r->name);
 	free(r->src);
 	free(r->sensor);
@@ -229,6 +228,14 @@ rule_free(struct rule *r)
 	free(r->actions);
 	free(r->wh.src);
 	free(r->wh.sensor);
+}
+
+static void
+rule_free(struct rule *r)
+{
+	if (r == NULL)
+		return;
+	rule_release(r);
 	free(r);
 }
 
@@ -254,6 +261,7 @@ iiot_thresh_free(struct iiot_thresh *t)
 	for (i = 0; i < t->nrules; i++)
 		rule_free(t->rules[i]);
 	free(t->rules);
+	rule_release(&t->defaults);	/* "default action ..." */
 	for (i = 0; i < t->nacts; i++) {
 		free((char *)t->acts[i].name);
 		for (j = 0; j < t->acts[i].argc; j++)

@@ -157,6 +157,7 @@ FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
     -fno-sanitize-recover=undefined
 FUZZ_NAMES := $(patsubst tests/fuzz/%_fuzz.c,%,$(wildcard tests/fuzz/*_fuzz.c))
 FUZZ_OBJS := $(LIB_SRCS:%.c=fuzz/obj/%.o)
+FUZZ_A := fuzz/obj/libiiot.a
 FUZZ_LIBS = $(MODBUS_LIBS) $(MOSQ_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) \
     $(COMMON_LIBS) -lpthread
 
@@ -164,11 +165,13 @@ fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(Q_CC)$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) \
 	    -fsanitize=fuzzer-no-link -c -o $@ $<
-fuzz/bin/%_fuzz: tests/fuzz/%_fuzz.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
+$(FUZZ_A): $(FUZZ_OBJS)
+	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+fuzz/bin/%_fuzz: tests/fuzz/%_fuzz.c tests/fuzz/fuzz.h $(FUZZ_A) \
     $(wildcard cmd/iiot-read/*.[ch] cmd/iiot-plot/*.[ch])
 	@mkdir -p $(@D)
 	$(Q_LD)$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 $(FUZZ_FLAGS) \
-	    -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
+	    -fsanitize=fuzzer -o $@ $< $(FUZZ_A) $(FUZZ_LIBS)
 
 fuzz: $(FUZZ_NAMES:%=fuzz/bin/%_fuzz)
 	@scripts/fuzz-run $(FUZZ_SECONDS) $(FUZZ_NAMES)

@@ -347,6 +347,7 @@ silent resolved 1" ]
 	local log=$BATS_TEST_TMPDIR/smtp.log
 	wait_for 10 grep -q 'state: resolved' "$log"
 	grep -q '^To: maint@plant.example, boss@plant.example' "$log"
+	grep -q '^Message-ID: <[0-9]*\.[0-9]*\.[0-9a-f]*@' "$log"
 	grep -q '^Subject: \[warning\] oil_hot firing: press1  Bcc: evil@example.com/oil_temp = 70' "$log"
 	! grep -q '^Bcc:' "$log"
 	grep -q '^alert: oil_hot' "$log"

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -911,7 +912,7 @@ static void
 mail_message(const struct job *j, struct iiot_buf *b)
 {
 	const struct action *a = j->act;
-	char date[64];
+	char date[64], host[256];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -921,7 +922,12 @@ mail_message(const struct job *j, struct iiot_buf *b)
 	iiot_buf_addf(b, "From: %s\r\nTo: ", a->from);
 	for (i = 0; i < a->nrcpt; i++)
 		iiot_buf_addf(b, "%s%s", i ? ", " : "", a->rcpt[i]);
-	iiot_buf_addf(b, "\r\nDate: %s\r\nSubject: ", date);
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	iiot_buf_addf(b, "\r\nDate: %s\r\nMessage-ID: <%lld.%ld.%lx@%s>"
+	    "\r\nSubject: ", date, (long long)iiot_now_ms(), (long)getpid(),
+	    (unsigned long)(uintptr_t)j, host);
 	expand(j, a->subject ? a->subject : "[{{severity}}] {{alert}} "
 	    "{{state}}: {{source}}/{{sensor}} = {{value}}", 0, b);
 	iiot_buf_adds(b, "\r\nMIME-Version: 1.0\r\n"

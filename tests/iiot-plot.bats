@@ -307,7 +307,7 @@ served_md5() {
 
 @test "iiot-plot: SIGTERM draws what was read, flushes and exits" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	iiot-plot -o "$BATS_TEST_TMPDIR/t.svg" -p 'line:*/oil_temp' \
+	iiot-plot -U -o "$BATS_TEST_TMPDIR/t.svg" -p 'line:*/oil_temp' \
 	    < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" 3>&- &
 	pid=$!
 	exec 7> "$BATS_TEST_TMPDIR/fifo"

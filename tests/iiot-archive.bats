@@ -191,17 +191,22 @@ has_rows() {
 
 @test "iiot-archive: crash safety: 20 kill -9, always sound, always a prefix" {
 	gen_stream 200000 > "$BATS_TEST_TMPDIR/in"
+	local t0 ms
+	t0=$(date +%s%N)
 	iiot-archive -q -d "$BATS_TEST_TMPDIR/full.db" < "$BATS_TEST_TMPDIR/in"
+	# Kill at random points of a run as long as this one, here and now.
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	iiot-archive query -d "$BATS_TEST_TMPDIR/full.db" > "$BATS_TEST_TMPDIR/want"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/want")" -eq 200000 ]
-	local i=0 pid n prev=0 kills=0
+	local i=0 pid n prev=0 kills=0 d
 	# The same file throughout: each run also recovers the last crash.
 	while [ "$kills" -lt 20 ] && [ "$i" -lt 60 ]; do
 		i=$((i + 1))
 		iiot-archive -q --batch 2000 --commit-interval 20ms \
 		    < "$BATS_TEST_TMPDIR/in" &
 		pid=$!
-		sleep "0.$((RANDOM % 20 + 2))"
+		d=$(( ms * (RANDOM % 90 + 5) / 100 ))
+		sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"
 		# Count only the kills that hit a running writer.
 		if kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"; then
 			wait "$pid" || kills=$((kills + 1))
@@ -219,6 +224,7 @@ has_rows() {
 	done
 	echo "# runs: $i, kills: $kills, rows: $prev" >&3
 	[ "$kills" -ge 20 ]
+	[ "$prev" -gt 0 ]
 }
 
 @test "iiot-archive: a query runs while the writer writes" {
@@ -323,7 +329,8 @@ has_rows() {
 @test "iiot-archive: a writer locked out past --busy-timeout fails clearly" {
 	iiot-archive -q < /dev/null
 	# sqlite3 holds the write lock for three seconds.
-	{ echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;'; } | sqlite3 "$DB" &
+	{ echo '.timeout 5000'; echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;'; } |
+	    sqlite3 "$DB" &
 	local pid=$!
 	wait_for 10 bash -c "! sqlite3 '$DB' 'BEGIN IMMEDIATE; ROLLBACK;'"
 	run -1 --separate-stderr iiot-archive -q --busy-timeout 200ms < "$FIX/records.in"

@@ -570,7 +570,7 @@ day_stream() {
 	# Flushed before each sleep: the first record arrives at once.
 	iiot-archive query --replay --speed 1 > "$BATS_TEST_TMPDIR/out" &
 	local pid=$!
-	wait_for 5 test -s "$BATS_TEST_TMPDIR/out"
+	wait_for 10 test -s "$BATS_TEST_TMPDIR/out"
 	stop_pid "$pid" || true
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -lt 24 ]
 }

@@ -199,7 +199,7 @@ served_md5() {
 	iiot-plot -q -d "$TOP/scripts/plant/workshop.dash" --term dumb \
 	    -s 160x48 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/screen"
 	grep -q 'RUNNING' "$BATS_TEST_TMPDIR/screen"
-	grep -q 'Press 2 - oil temperature' "$BATS_TEST_TMPDIR/screen"
+	grep -q 'Press 2 - oil temp' "$BATS_TEST_TMPDIR/screen"
 }
 
 @test "iiot-plot: a malformed dashboard file is named with its line" {

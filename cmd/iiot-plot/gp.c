@@ -269,9 +269,11 @@ redraw(struct output *o, const struct iiot_buf *script)
 
 	if (o->pid == 0) {
 		if (gp_spawn(&o->pid, &o->to_gp, &o->from_gp, 0) < 0) {
-			iiot_warn("cannot run '%s'", gp_prog());
+			iiot_complain(&o->nogp, iiot_mono_ms(), "cannot run "
+			    "'%s': %s", gp_prog(), strerror(errno));
 			return -1;
 		}
+		iiot_complain_clear(&o->nogp, "'%s' runs again", gp_prog());
 		o->seq = 0;
 	}
 	o->seq++;

@@ -450,7 +450,7 @@ load_dashboard(struct run *r)
 		    r->dash.panels[i]->bucket * 2 > keep)
 			keep = r->dash.panels[i]->bucket * 2;
 	}
-	r->store = store_new(keep + r->dash.panels[0]->bucket, 1u << 22);
+	r->store = store_new(keep, 1u << 22);
 }
 
 /* Draw on every output that is idle and has not drawn this data. */

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "iiot_buf.h"
+#include "iiot_log.h"
 
 /* Panel kinds. */
 enum { P_LINE, P_GAUGE, P_BAR, P_TABLE, P_STAT };
@@ -179,6 +180,7 @@ struct output {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int started;
+	struct iiot_complain nogp;	/* gnuplot cannot be started */
 };
 
 /* Start the output's thread; 0, or -1 with errno. */

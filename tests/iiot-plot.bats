@@ -409,3 +409,23 @@ served_md5() {
 	iiot-plot -d "$TOP/scripts/plant/workshop.dash" -T dumb < plant.jsonl |
 	    grep -q 'Press 1 - motor'
 }
+
+@test "iiot-plot: a slow gnuplot holds up no record" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	IIOT_GNUPLOT="$FIX/slow-gnuplot" iiot-plot -v -r 100ms \
+	    -o "$BATS_TEST_TMPDIR/s.png" -p 'line:*/oil_temp' \
+	    < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	bg_started "$pid"
+	exec 7> "$BATS_TEST_TMPDIR/fifo"
+	plant 10 >&7
+	wait_for 10 lines_are 140 "$BATS_TEST_TMPDIR/out"
+	# A redraw is now under way for 5 s; records keep flowing.
+	wait_for 5 grep -q 'commands built' "$BATS_TEST_TMPDIR/err"
+	plant 20 | tail -n +141 >&7
+	wait_for 3 lines_are 280 "$BATS_TEST_TMPDIR/out"
+	exec 7>&-
+	wait "$pid"
+	is_png "$BATS_TEST_TMPDIR/s.png"
+}

@@ -290,10 +290,8 @@ store_block(struct writer *w, struct block *b)
 	if (b->n == 0)
 		return 0;
 	if (w->pending == 0) {
-		if (iiot_db_begin(w->db) < 0) {
-			w->pending = b->n;
+		if (iiot_db_begin(w->db) < 0)
 			return store_fail(w, "cannot begin a transaction");
-		}
 		w->batch_start = iiot_mono_ms();
 	}
 	for (i = 0; i < b->n; i++) {

@@ -84,7 +84,8 @@ void iiot_out_record(void);
 
 /*
  * Flush and close stdout.  Returns 0, or -1 with errno on a write error
- * (the caller reports it and exits 1).
+ * (the caller reports it and exits 1).  After SIGINT or SIGTERM it waits
+ * about a second at most for a stalled reader, then fails with EINTR.
  */
 int iiot_out_close(void);
 

@@ -19,7 +19,9 @@ extern volatile sig_atomic_t iiot_sig_hup;
 /*
  * Install the handlers for SIGINT and SIGTERM, and, by flags, SIGHUP and
  * SIG_IGN for SIGPIPE.  Without SA_RESTART, so a blocking read returns
- * EINTR.  Returns 0, or -1 with errno.
+ * EINTR.  From 500 ms after SIGINT or SIGTERM on, a timer (SIGALRM)
+ * interrupts blocking calls every 250 ms, so that none holds the exit.
+ * Returns 0, or -1 with errno.
  */
 int iiot_sig_install(int flags);
 

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* io.c: line input with the suite's flush-before-block policy. */
+#include <sys/time.h>
+
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "iiot_io.h"
 #include "iiot_log.h"
+#include "iiot_sig.h"
 
 #define CHUNK (256 * 1024)
 #define BUFSZ (IIOT_LINE_MAX + CHUNK + 1)
@@ -96,6 +101,11 @@ fill(struct iiot_lines *l)
 	room = BUFSZ - 1 - l->end;
 	if (room > CHUNK)
 		room = CHUNK;
+	/* Stopping: no flush that a stalled reader could hold up. */
+	if (iiot_sig_term) {
+		errno = EINTR;
+		return -1;
+	}
 	/* Nothing we hold may wait while we wait for input. */
 	if (l->flush != NULL)
 		fflush(l->flush);
@@ -213,12 +223,43 @@ iiot_out_record(void)
 		fflush(stdout);
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * After SIGINT or SIGTERM a stalled reader must not hold the exit: the
+ * last flush gets a second (a timer interrupts the blocked write, again
+ * every 100 ms), then what is left is dropped and reported.
+ */
 int
 iiot_out_close(void)
 {
-	int bad = fflush(stdout) != 0 || ferror(stdout);
-	int saved = errno;
+	struct itimerval it = { { 0, 100000 }, { 1, 0 } }, off;
+	struct sigaction sa, old;
+	int timed = 0, bad, saved;
 
+	if (iiot_sig_term) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigemptyset(&sa.sa_mask);
+		timed = sigaction(SIGALRM, &sa, &old) == 0;
+		if (timed && setitimer(ITIMER_REAL, &it, NULL) < 0) {
+			sigaction(SIGALRM, &old, NULL);
+			timed = 0;
+		}
+	}
+	bad = fflush(stdout) != 0 || ferror(stdout);
+	saved = errno;
+	if (timed) {
+		memset(&off, 0, sizeof(off));
+		setitimer(ITIMER_REAL, &off, NULL);
+		sigaction(SIGALRM, &old, NULL);
+		if (bad)
+			__fpurge(stdout);
+	}
 	if (fclose(stdout) != 0 && !bad) {
 		bad = 1;
 		saved = errno;

@@ -69,7 +69,10 @@ struct iiot_mqtt_conf {
 	const char *client_id;		/* NULL: a random one */
 	int clean_session;		/* 0: persistent session */
 	int keepalive;			/* seconds; 0 means 30 */
-	int max_inflight;		/* QoS >= 1 messages in flight; 0: 20 */
+	int max_inflight;		/* QoS >= 1 messages in flight; 0: 20;
+					 * QoS 2: at most the broker's limit
+					 * (mosquitto drops a client that sends
+					 * more than 20) */
 	const char *will_topic;		/* last will, or NULL */
 	const char *will_payload;
 	int will_qos, will_retain;

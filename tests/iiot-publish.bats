@@ -88,6 +88,19 @@ sub_start() {
 	assert_same "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/sub.out"
 }
 
+@test "iiot-publish: QoS 2 delivers every record once" {
+	start_mosquitto
+	sub_start 40 'q2/#'
+	seq_records 40 | iiot-publish --qos 2 -t 'q2/{source}/{sensor}' \
+	    "mqtt://127.0.0.1:$MQTT_PORT"
+	wait "$SUB_PID"
+	SUB_PID=
+	sed 's/.*"value":\([0-9]*\)}.*/\1/' "$BATS_TEST_TMPDIR/sub.out" \
+	    > "$BATS_TEST_TMPDIR/got"
+	seq 1 40 > "$BATS_TEST_TMPDIR/want"
+	assert_same "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+}
+
 @test "iiot-publish: malformed records are skipped with a warning, exit 1" {
 	start_mosquitto
 	sub_start 2 'iiot/#'

@@ -24,6 +24,7 @@
 #define DEFAULT_TOPIC	"iiot/{source}/{sensor}"
 #define DEFAULT_QMAX	1000000LL
 #define WINDOW		1000	/* messages in flight at once */
+#define WINDOW_QOS2	20	/* mosquitto's limit of incoming QoS 2 */
 #define BATCH		4096	/* input lines per transaction */
 #define MIDS		65536	/* MQTT message ids */
 
@@ -53,6 +54,7 @@ struct state {
 	int64_t last_sent;		/* highest row handed to the broker */
 	long long queued;		/* rows in the queue */
 	size_t inflight;
+	size_t window;			/* WINDOW, or WINDOW_QOS2 */
 	int status_mid, in_status;
 	int in_publish, early;		/* an ack inside iiot_mqtt_publish */
 	unsigned long long nread, sent, skipped, dropped;
@@ -489,10 +491,10 @@ send_queued(struct state *st)
 	int64_t id;
 	int mid, n, rc, step;
 
-	while (st->inflight < WINDOW &&
+	while (st->inflight < st->window &&
 	    iiot_mqtt_state(st->m) == IIOT_MQTT_UP) {
 		sqlite3_bind_int64(st->sel, 1, st->last_sent);
-		sqlite3_bind_int(st->sel, 2, (int)(WINDOW - st->inflight));
+		sqlite3_bind_int(st->sel, 2, (int)(st->window - st->inflight));
 		n = 0;
 		while ((step = sqlite3_step(st->sel)) == SQLITE_ROW) {
 			id = sqlite3_column_int64(st->sel, 0);
@@ -559,7 +561,7 @@ run(struct state *st)
 		busy = st->nacked > 0 || (want_in &&
 		    iiot_lines_pending(st->in) > 0) ||
 		    (iiot_mqtt_state(st->m) == IIOT_MQTT_UP &&
-		    st->inflight < WINDOW && st->queued -
+		    st->inflight < st->window && st->queued -
 		    (long long)(st->inflight + st->nacked) > 0);
 		timeout = busy ? 0 : 1000;
 		if (st->eof && deadline >= 0 && deadline - iiot_mono_ms() <
@@ -624,7 +626,12 @@ state_init(const struct options *o, struct state *st)
 	c.password = st->password;
 	c.client_id = o->client_id;
 	c.clean_session = 1;
-	c.max_inflight = WINDOW;
+	/*
+	 * A broker takes only so many QoS 2 messages awaiting release
+	 * (mosquitto: 20, else it drops the connection).
+	 */
+	st->window = o->qos == 2 ? WINDOW_QOS2 : WINDOW;
+	c.max_inflight = (int)st->window;
 	if (o->status_topic != NULL) {
 		c.will_topic = o->status_topic;
 		c.will_payload = "offline";

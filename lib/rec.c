@@ -386,6 +386,39 @@ arena_strndup(struct iiot__doc *d, const char *s, size_t n)
 }
 
 /*
+ * Check every number outside strings against the JSON grammar, which
+ * cJSON does not: it takes 09.4 and 1. (through strtod), and such a line
+ * would be passed on byte for byte.  Outside strings, a digit or '-'
+ * only starts a number.  Returns 1 when all are valid.
+ */
+static int
+strict_numbers(const char *p, const char *end)
+{
+	const char *q;
+	int exact;
+	double d;
+
+	while (p < end) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+		} else if (*p == '-' || isdigit((unsigned char)*p)) {
+			if ((q = scan_number(p, end, &d, &exact)) == NULL ||
+			    (q < end && (isdigit((unsigned char)*q) ||
+			    *q == '.' || *q == 'e' || *q == 'E' ||
+			    *q == '+' || *q == '-')))
+				return 0;
+			p = q;
+		} else {
+			p++;
+		}
+	}
+	return 1;
+}
+
+/*
  * Scan a flat record.  Returns 1 with the views filled, 0 when cJSON
  * must parse it, or -1 with errno for an error cJSON would not fix.
  */
@@ -573,6 +606,10 @@ iiot_rec_parse(struct iiot_rec *r, const char *line, size_t len)
 			errno = IIOT_EJSON;
 			return -1;
 		}
+	}
+	if (!strict_numbers(line, line + len)) {
+		errno = IIOT_EJSON;
+		return -1;
 	}
 	if (!cJSON_IsObject(d->root)) {
 		errno = IIOT_ENOTOBJ;

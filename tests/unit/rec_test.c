@@ -145,6 +145,12 @@ static const struct {
 	{ "{\"sensor\":\"t\",\"value\":1", IIOT_EJSON, NOVIEW },
 	/* extra comma */
 	{ "{\"sensor\":\"t\",\"value\":1,}", IIOT_EJSON, NOVIEW },
+	/* numbers that cJSON would take but JSON does not */
+	{ "{\"sensor\":\"t\",\"value\":09.4}", IIOT_EJSON, NOVIEW },
+	{ "{\"sensor\":\"t\",\"value\":1.}", IIOT_EJSON, NOVIEW },
+	{ "{\"sensor\":\"t\",\"value\":-01}", IIOT_EJSON, NOVIEW },
+	{ "{\"sensor\":\"t\",\"value\":1,\"a\":{\"b\":[1.e3]}}",
+	    IIOT_EJSON, NOVIEW },
 	/* no comma */
 	{ "{\"sensor\":\"t\" \"value\":1}", IIOT_EJSON, NOVIEW },
 	/* bare key */

@@ -586,7 +586,8 @@ draw_line(struct ctx *c, struct panel *p, double x0, double y0, double x1,
 		    "reverse Left noenhanced noautotitle\n", SX(c, x0 + (c->text ? 1 :
 		    10)), SY(c, y1 - keyh - (c->text ? 0 : 4)), percol,
 		    keyrows, c->text ? 0 : 1);
-	gap = (p->stale > 0 ? p->stale : c->v->stale);
+	/* A heartbeat every stale period is no gap; silence beyond it is. */
+	gap = (p->stale > 0 ? p->stale : c->v->stale) * 3 / 2;
 	if (gap < 3 * win / ncol)
 		gap = 3 * win / ncol;
 	blks = calloc(p->nser + 1, sizeof(*blks));

@@ -300,10 +300,14 @@ check_terms(struct run *r)
 		seen |= 1 << t;
 		if (gp_check(names[t], err, sizeof(err)) == 0)
 			continue;
+		if (r->webdir != NULL)
+			rmdir(r->webdir);
 		if (strncmp(err, "cannot run", 10) == 0)
 			iiot_errx(1, "%s", err);
 		if (t == T_PNG && gp_check("png", err, sizeof(err)) == 0) {
 			r->gd_png = 1;
+			if (r->webdir != NULL)
+				mkdir(r->webdir, 0700);
 			continue;
 		}
 		iiot_errx(2, "%s", err);
@@ -514,17 +518,23 @@ wait_ms(struct run *r)
 	return -1;
 }
 
-/* A write error on stdout: a closed pipe ends us as SIGPIPE would. */
+/* Set when the reader of stdout went away: we end as SIGPIPE would. */
+static int broken_pipe;
+
+/*
+ * A write error on stdout.  A closed pipe stops the reading, so that
+ * the outputs are released before SIGPIPE is raised at the end.
+ */
 static void
 check_stdout(void)
 {
 	struct pollfd pfd = { 1, 0, 0 };
 
-	if (!ferror(stdout))
+	if (!ferror(stdout) || broken_pipe)
 		return;
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR)) {
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
+		broken_pipe = 1;
+		return;
 	}
 	iiot_errx(1, "cannot write to stdout");
 }
@@ -546,7 +556,7 @@ read_loop(struct run *r, struct iiot_lines *in)
 		iiot_lines_set_timeout(in, wait_ms(r));
 		n = iiot_lines_next(in, &line, &len);
 		check_stdout();
-		if (iiot_sig_term)
+		if (iiot_sig_term || broken_pipe)
 			break;
 		if (n == 0)
 			break;
@@ -577,6 +587,8 @@ read_loop(struct run *r, struct iiot_lines *in)
 			if (iiot_rec_write(&rec, stdout) < 0)
 				check_stdout();
 			iiot_out_record();
+			if (broken_pipe)
+				break;
 		}
 		redraw(r, 0);
 	}
@@ -639,11 +651,12 @@ main(int argc, char **argv)
 
 	if (read_loop(&r, in) > 0)
 		status = 1;
-	if (final_redraw(&r))
+	if (!broken_pipe && final_redraw(&r))
 		status = 1;
 	/* A live window or web page stays up until we are told to stop. */
 	while ((opt.listen != NULL || (opt.term != NULL &&
-	    r.out[r.nout - 1].term == T_WINDOW)) && !iiot_sig_term)
+	    r.out[r.nout - 1].term == T_WINDOW)) && !iiot_sig_term &&
+	    !broken_pipe)
 		poll(NULL, 0, 200);
 
 	web_stop();
@@ -666,11 +679,17 @@ main(int argc, char **argv)
 	iiot_lines_free(in);
 	if (fd > 0)
 		close(fd);
-	if (iiot_out_close() < 0) {
+	if (!broken_pipe && iiot_out_close() < 0) {
 		check_stdout();
-		iiot_warn("cannot write to stdout");
-		status = 1;
+		if (!broken_pipe) {
+			iiot_warn("cannot write to stdout");
+			status = 1;
+		}
 	}
 	iiot_sig_reraise();
+	if (broken_pipe) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	return status;
 }

@@ -149,10 +149,6 @@ db_close(struct writer *w)
 
 /*
  * Give up: roll back and let the main thread report.  Returns -1.  The
- * message is built here, where the connection's error is.
- */
-/*
- * Give up: roll back and let the main thread report.  Returns -1.  The
  * message is made here, where the connection's error is.
  */
 static int

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -684,6 +685,11 @@ out_broken(struct writer *w)
 {
 	int e = errno;
 
+	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
+
+	/* A flush that failed before a read left no errno: is it EPIPE? */
+	if (e != EPIPE && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		e = EPIPE;
 	finish(w);
 	if (e == EPIPE) {
 		signal(SIGPIPE, SIG_DFL);

@@ -239,6 +239,7 @@ iiot_out_close(void)
 {
 	struct itimerval it = { { 0, 100000 }, { 1, 0 } }, off;
 	struct sigaction sa, old;
+	struct pollfd pfd;
 	int timed = 0, bad, saved;
 
 	if (iiot_sig_term) {
@@ -253,6 +254,12 @@ iiot_out_close(void)
 	}
 	bad = fflush(stdout) != 0 || ferror(stdout);
 	saved = errno;
+	/* An earlier failed write left no errno: a reader gone is EPIPE. */
+	pfd.fd = STDOUT_FILENO;
+	pfd.events = POLLOUT;
+	if (bad && saved != EPIPE && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLERR))
+		saved = EPIPE;
 	if (timed) {
 		memset(&off, 0, sizeof(off));
 		setitimer(ITIMER_REAL, &off, NULL);

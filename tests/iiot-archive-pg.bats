@@ -270,6 +270,13 @@ same_as_sqlite() {
 	assert_output_file "$FIX/dup.out"
 }
 
+@test "iiot-archive-pg: a password in the URL is refused, exit 2" {
+	run -2 --separate-stderr iiot-archive query -d "postgresql://iiot:secret-pw@127.0.0.1:$PG_PORT/$DBN"
+	[ "$stderr" = "iiot-archive: -d: a password in the URL shows on the command line: put it in PGPASSFILE or PGPASSWORD" ]
+	run -2 --separate-stderr iiot-archive series -d "postgresql://127.0.0.1:$PG_PORT/$DBN?user=iiot&password=secret-pw"
+	[[ "$stderr" != *secret-pw* ]]
+}
+
 @test "iiot-archive-pg: a database without the archive is an error for query" {
 	run -1 --separate-stderr iiot-archive query
 	[ "$stderr" = "iiot-archive: cannot open archive: '$IIOT_DB': no archive in this database (write to it first)" ]

@@ -604,9 +604,27 @@ pg_series(const struct options *o)
 	return status;
 }
 
+/*
+ * A password in the URL would be on the command line, for any user to
+ * see in ps(1): refused, as the other programs refuse it in theirs.
+ */
+static int
+url_has_password(const char *url)
+{
+	const char *p = strstr(url, "://") + 3;
+	size_t host = strcspn(p, "/?");
+	const char *at = memchr(p, '@', host);
+
+	return (at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL) ||
+	    strstr(url, "password=") != NULL;
+}
+
 int
 cmd_pg(const struct options *o)
 {
+	if (url_has_password(o->db))
+		iiot_errx(IIOT_EXIT_USAGE, "-d: a password in the URL shows "
+		    "on the command line: put it in PGPASSFILE or PGPASSWORD");
 	switch (o->cmd) {
 	case CMD_WRITE:
 		return pg_write(o);

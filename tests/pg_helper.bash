@@ -38,10 +38,11 @@ pg_start() {
 	export PG_DIR PG_PORT PGPASSFILE PG_URL_BASE
 }
 
-# pg_restart_only: start the server of PG_DIR on PG_PORT (again).
+# pg_restart_only: start the server of PG_DIR on PG_PORT (again); fsync
+# is off unless PG_FSYNC=on (the benchmark).
 pg_restart_only() {
 	pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-	    -o "-p $PG_PORT -k $PG_DIR/run -c listen_addresses=127.0.0.1 -c fsync=off" \
+	    -o "-p $PG_PORT -k $PG_DIR/run -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off}" \
 	    -w -t 60 start > /dev/null 3>&- 4>&- 5>&- 6>&-
 }
 

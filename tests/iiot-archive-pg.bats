@@ -284,6 +284,21 @@ same_as_sqlite() {
 	[[ "$stderr" == *"cannot open archive: '$PG_URL_BASE/nosuchdb': cannot connect: "*'"nosuchdb" does not exist'* ]]
 }
 
+@test "iiot-archive-pg: a day goes to a daily file through a day archive (the manual's recipe)" {
+	iiot-archive -q < "$FIX/records.in"
+	# The manual's recipe for a finished day.
+	iiot-archive query --since 2026-11-28 --until 2026-11-29 |
+	    iiot-archive -q -d day.db
+	run -0 iiot-archive rotate -d day.db -a days --before 2026-11-29
+	run -0 iiot-archive verify -d day.db -a days
+	# The same day file as a SQLite archive's rotate makes.
+	iiot-archive -q -d s.db < "$FIX/records.in"
+	iiot-archive rotate -d s.db -a sdays --before 2026-11-29
+	diff <(iiot-archive query -d days/2026/2026-11-28.db) \
+	    <(iiot-archive query -d sdays/2026/2026-11-28.db)
+	[ "$(cut -d' ' -f1-3 days/MANIFEST)" = "$(cut -d' ' -f1-3 sdays/MANIFEST)" ]
+}
+
 @test "iiot-archive-pg: rotate, verify and backup say they are for files" {
 	iiot-archive -q < "$FIX/dup.in"
 	run -1 --separate-stderr iiot-archive verify

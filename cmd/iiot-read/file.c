@@ -787,7 +787,8 @@ file_run(const struct read_opts *o, char **paths, int npaths)
 	}
 	if (bad > 0)
 		status = 1;
-	if (iiot_out_close() < 0) {
+	/* A write cut short by SIGTERM is no error of its own. */
+	if (iiot_out_close() < 0 && !(iiot_sig_term && errno == EINTR)) {
 		iiot_warn("cannot write to stdout");
 		status = 1;
 	}

@@ -367,7 +367,8 @@ loop(struct mq *q)
 		/* Nothing we hold may wait while we wait for the broker. */
 		fflush(stdout);
 		if (out_broken() || q->wfail) {
-			iiot_warn("cannot write to stdout");
+			if (!(iiot_sig_term && errno == EINTR))
+				iiot_warn("cannot write to stdout");
 			return 1;
 		}
 		r = iiot_mqtt_poll(q->m, q->watch, (int)wait);
@@ -519,8 +520,10 @@ mqtt_run(const struct read_opts *o, const char *url)
 			signal(SIGPIPE, SIG_DFL);
 			raise(SIGPIPE);
 		}
-		iiot_warn("cannot write to stdout");
-		status = 1;
+		if (!(iiot_sig_term && errno == EINTR)) {
+			iiot_warn("cannot write to stdout");
+			status = 1;
+		}
 	}
 out:
 	iiot_rec_release(&q.rec);

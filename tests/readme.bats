@@ -20,11 +20,13 @@ readme_commands() {
 	/^    / || (fenced && /^[^`]/) {
 		line = $0
 		sub(/^    /, "", line)
+		if (cmd == "") sub(/^\$ /, "", line)
 		if (line ~ /^[ \t]*#/ || line ~ /^[ \t]*$/) next
 		sub(/[ \t]+#.*$/, "", line)
 		cmd = cmd (cmd == "" ? "" : " ") line
 		if (line ~ /\\$/) { sub(/\\$/, "", cmd); next }
 		if (line ~ /\|[ \t]*$/) next
+		sub(/[ \t]+&$/, "", cmd)	# run in the foreground, stopped by time
 		print cmd
 		cmd = ""
 		next
@@ -91,6 +93,8 @@ teardown_file() {
 		    -e "s#iiot-sim \(.*\)-l 127.0.0.1:5020#iiot-sim \1-l 127.0.0.1:0#" \
 		    -e "s#127.0.0.1:5020#127.0.0.1:$SIM_PORT#g" \
 		    -e "s#localhost:1883#127.0.0.1:$MQTT_PORT#g" \
+		    -e "s#mqtt://localhost/#mqtt://127.0.0.1:$MQTT_PORT/#g" \
+		    -e "s#mqtt://localhost\\b#mqtt://127.0.0.1:$MQTT_PORT#g" \
 		    -e "s#127.0.0.1:1883#127.0.0.1:$MQTT_PORT#g" \
 		    -e "s#central.example:8883#127.0.0.1:$MQTT_PORT#g" \
 		    -e "s#mqtts://#mqtt://#g" \

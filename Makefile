@@ -8,6 +8,9 @@
 
 VERSION = 0.1.0
 
+# The rule that makes deps.mk comes first; 'make' alone still builds all.
+.DEFAULT_GOAL := all
+
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -56,7 +59,7 @@ $(O)/deps.mk: scripts/deps.txt scripts/install-deps
 
 ALL_CPPFLAGS = -Ilib -DIIOT_VERSION='"$(VERSION)"' -D_GNU_SOURCE \
     $(CJSON_CFLAGS) $(MODBUS_CFLAGS) $(MOSQ_CFLAGS) $(SQLITE_CFLAGS) \
-    $(CURL_CFLAGS) $(MHD_CFLAGS) $(CPPFLAGS)
+    $(CURL_CFLAGS) $(MHD_CFLAGS) $(PQ_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 -Wall -Wextra $(HARDEN_CFLAGS) $(SAN_FLAGS) \
     $(DEV_FLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(HARDEN_LDFLAGS) $(SAN_FLAGS) $(LDFLAGS)

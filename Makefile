@@ -130,6 +130,11 @@ bench: all $(HELPER_BINS)
 demo: all $(HELPER_BINS)
 	@IIOT_BIN=$(abspath $(BIN)) scripts/demo
 
+DURATION ?= 10m
+soak: all $(HELPER_BINS)
+	@IIOT_BIN=$(abspath $(BIN)) IIOT_OBJ=$(abspath $(OBJ)) \
+	    DURATION=$(DURATION) scripts/soak
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7

@@ -453,6 +453,13 @@ term_at_random() {
 	echo "# exit after $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&3
 }
 
+# endless_stream: records until the reader goes away, so that a fast
+# program cannot reach the end of its input before the signal comes.
+endless_stream() {
+	local s=1
+	while gen_stream 200000 "$s"; do s=$((s + 1)); done 2> /dev/null
+}
+
 @test "faults: SIGTERM mid-stream: every pipe program exits promptly, stalled reader or not" {
 	local c d=$BATS_TEST_TMPDIR pid
 	export d
@@ -460,14 +467,14 @@ term_at_random() {
 	for c in "${filters[@]}"; do
 		# A live reader, then a stalled one.
 		rm -f "$d/p.db"*
-		bash -c "exec $c" < <(gen_stream 2000000) > /dev/null 2>&1 &
+		bash -c "exec $c" < <(endless_stream 3>&-) > /dev/null 2>&1 &
 		pid=$!
 		PIDS=($pid)
 		echo "# $c, live reader" >&3
 		term_at_random "$pid"
 		exec 5<> "$d/stall"
 		rm -f "$d/p.db"*
-		bash -c "exec $c" < <(gen_stream 2000000) > "$d/stall" 2> /dev/null &
+		bash -c "exec $c" < <(endless_stream 3>&-) > "$d/stall" 2> /dev/null &
 		pid=$!
 		PIDS=($pid)
 		echo "# $c, stalled reader" >&3

@@ -131,6 +131,23 @@ int iiot_pg_samples(struct iiot_pg *pg, const struct iiot_pg_query *q,
     int (*fn)(void *arg, const struct iiot_pg_sample *s), void *arg);
 
 /*
+ * The time of the oldest sample into *first, IIOT_TS_NONE when there is
+ * none.  Returns 0, or -1 with errno IIOT_EDB.
+ */
+int iiot_pg_first(struct iiot_pg *pg, int64_t *first);
+
+/*
+ * The number of samples with ts in [t0, t1), or -1 with errno IIOT_EDB.
+ */
+long long iiot_pg_count(struct iiot_pg *pg, int64_t t0, int64_t t1);
+
+/*
+ * Delete the samples with ts in [t0, t1), atomically.  Returns how
+ * many, or -1 with errno IIOT_EDB.
+ */
+long long iiot_pg_delete(struct iiot_pg *pg, int64_t t0, int64_t t1);
+
+/*
  * The version of libpq, for --version ("libpq 15.5").  Returns a static
  * string.
  */

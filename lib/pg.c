@@ -829,6 +829,67 @@ iiot_pg_samples(struct iiot_pg *pg, const struct iiot_pg_query *q,
 	return rc != 0 ? rc : failed ? -1 : 0;
 }
 
+/*
+ * Run sql with $1 = t0 and $2 = t1: the number its first row holds (0
+ * for no row or NULL), or the rows a command changed.  -1 on failure.
+ */
+static long long
+range_op(struct iiot_pg *pg, const char *sql, int64_t t0, int64_t t1,
+    const char *what)
+{
+	char a[24], b[24];
+	const char *p[2] = { a, b };
+	PGresult *r;
+	long long n = -1;
+
+	snprintf(a, sizeof(a), "%" PRId64, t0);
+	snprintf(b, sizeof(b), "%" PRId64, t1);
+	r = PQexecParams(pg->meta, sql, 2, NULL, p, NULL, NULL, 0);
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+		n = PQntuples(r) < 1 || PQgetisnull(r, 0, 0) ? 0 :
+		    strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		break;
+	case PGRES_COMMAND_OK:
+		n = strtoll(PQcmdTuples(r), NULL, 10);
+		break;
+	default:
+		set_err(pg, "%s: %s", what, PQresultErrorMessage(r));
+		break;
+	}
+	PQclear(r);
+	return n;
+}
+
+int
+iiot_pg_first(struct iiot_pg *pg, int64_t *first)
+{
+	char v[32];
+
+	/* Through the key of each series, not a scan of every sample. */
+	if (query1(pg, pg->meta, "SELECT min(x.lo) FROM series AS s "
+	    "CROSS JOIN LATERAL (SELECT min(ts) AS lo FROM samples "
+	    "WHERE series_id = s.id) AS x", v, sizeof(v),
+	    "cannot read the oldest sample") < 0)
+		return -1;
+	*first = v[0] == '\0' ? IIOT_TS_NONE : strtoll(v, NULL, 10);
+	return 0;
+}
+
+long long
+iiot_pg_count(struct iiot_pg *pg, int64_t t0, int64_t t1)
+{
+	return range_op(pg, "SELECT count(*) FROM samples "
+	    "WHERE ts >= $1 AND ts < $2", t0, t1, "cannot count");
+}
+
+long long
+iiot_pg_delete(struct iiot_pg *pg, int64_t t0, int64_t t1)
+{
+	return range_op(pg, "DELETE FROM samples WHERE ts >= $1 AND ts < $2",
+	    t0, t1, "cannot delete");
+}
+
 const char *
 iiot_pg_libversion(void)
 {

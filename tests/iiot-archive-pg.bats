@@ -284,27 +284,80 @@ same_as_sqlite() {
 	[[ "$stderr" == *"cannot open archive: '$PG_URL_BASE/nosuchdb': cannot connect: "*'"nosuchdb" does not exist'* ]]
 }
 
-@test "iiot-archive-pg: a day goes to a daily file through a day archive (the manual's recipe)" {
-	iiot-archive -q < "$FIX/records.in"
-	# The manual's recipe for a finished day.
-	iiot-archive query --since 2026-11-28 --until 2026-11-29 |
-	    iiot-archive -q -d day.db
-	run -0 iiot-archive rotate -d day.db -a days --before 2026-11-29
-	run -0 iiot-archive verify -d day.db -a days
-	# The same day file as a SQLite archive's rotate makes.
-	iiot-archive -q -d s.db < "$FIX/records.in"
-	iiot-archive rotate -d s.db -a sdays --before 2026-11-29
-	diff <(iiot-archive query -d days/2026/2026-11-28.db) \
-	    <(iiot-archive query -d sdays/2026/2026-11-28.db)
-	[ "$(cut -d' ' -f1-3 days/MANIFEST)" = "$(cut -d' ' -f1-3 sdays/MANIFEST)" ]
+# days: 3 records an hour for 2 days from 2026-11-26T20:00Z, with
+# numbers that must come back exact.
+days() {
+	local i t0=1795723200
+	for i in $(seq 0 47); do
+		printf '{"ts":%d,"source":"p","sensor":"t","value":%d.1,"unit":"degC"}\n' \
+		    $((t0 + i * 3600)) "$i"
+		printf '{"ts":%d,"source":"p","sensor":"u","value":%d,"quality":"bad"}\n' \
+		    $((t0 + i * 3600 + 1)) "$i"
+		printf '{"ts":%d,"source":"q","sensor":"t","value":1e-%d,"location":"x"}\n' \
+		    $((t0 + i * 3600 + 2)) "$((i % 9 + 1))"
+	done
 }
 
-@test "iiot-archive-pg: rotate, verify and backup say they are for files" {
+@test "iiot-archive-pg: rotate makes the same daily files and manifest as on SQLite" {
+	days > in
+	iiot-archive -q < in
+	iiot-archive -q -d s.db < in
+	run -0 iiot-archive rotate -a days --before 2026-11-28T12:00:00Z
+	run -0 iiot-archive rotate -d s.db -a sdays --before 2026-11-28T12:00:00Z
+	[ "$(cut -d' ' -f1-3 days/MANIFEST)" = "$(cut -d' ' -f1-3 sdays/MANIFEST)" ]
+	[ "$(cut -d' ' -f1-3 days/MANIFEST)" = "2026-11-26 2026/2026-11-26.db 12
+2026-11-27 2026/2026-11-27.db 72" ]
+	for d in 2026-11-26 2026-11-27; do
+		diff <(iiot-archive query -d "days/2026/$d.db") \
+		    <(iiot-archive query -d "sdays/2026/$d.db")
+		diff <(iiot-archive series -d "days/2026/$d.db") \
+		    <(iiot-archive series -d "sdays/2026/$d.db")
+		# A day file is one self-contained file: no WAL.
+		[ "$(sqlite3 "days/2026/$d.db" 'PRAGMA journal_mode')" = delete ]
+	done
+	# Again: nothing new, nothing changes; the server keeps everything.
+	run -0 iiot-archive rotate -a days --before 2026-11-28T12:00:00Z
+	[ "$(wc -l < days/MANIFEST)" -eq 2 ]
+	[ "$(rows)" -eq 144 ]
+	run -0 iiot-archive verify -v -a days
+	[ "${lines[0]}" = "ok live: '$IIOT_DB': plain PostgreSQL tables" ]
+	[ "${lines[-1]}" = "ok: 2 archived days, 84 rows, 0 problems" ]
+}
+
+@test "iiot-archive-pg: --retention deletes only archived days; late rows are kept and reported" {
+	days > in
+	iiot-archive -q < in
+	run -0 iiot-archive rotate -a days --before 2026-11-28T00:00:00Z
+	run -0 iiot-archive rotate -a days --retention 1d
+	[ "$(rows)" -eq 60 ]
+	[ "$(pg_sql "$DBN" 'SELECT min(ts) FROM samples')" -eq 1795824000000 ]
+	# Late records for an archived, deleted day.
+	head -3 in | sed 's/"value":[^,]*/"value":7/; s/1795723200/1795723260/' |
+	    iiot-archive -q
+	run -1 --separate-stderr iiot-archive rotate -a days
+	[[ "$stderr" == *"2026-11-26: 3 rows arrived after it was archived: kept in '$IIOT_DB'"* ]]
+	[ "$(rows)" -eq 63 ]
+	# A day file changed since it was archived: the day is not deleted,
+	# and verify says so.
+	grep -q '^2026-11-28 ' days/MANIFEST
+	sqlite3 days/2026/2026-11-28.db 'UPDATE samples SET value = 2'
+	run -1 --separate-stderr iiot-archive rotate -a days --retention 0s
+	[[ "$stderr" == *"2026-11-28: 'days/2026/2026-11-28.db' does not match the manifest: kept in '$IIOT_DB'"* ]]
+	[ "$(pg_sql "$DBN" "SELECT count(*) FROM samples WHERE ts >= 1795824000000")" -eq 60 ]
+	run -1 iiot-archive verify -a days
+	[[ "$output" == *"FAIL 2026-11-28: 'days/2026/2026-11-28.db': SHA-256 differs from the manifest"* ]]
+}
+
+@test "iiot-archive-pg: verify reports a server that does not answer; backup is for files" {
 	iiot-archive -q < "$FIX/dup.in"
-	run -1 --separate-stderr iiot-archive verify
-	[[ "$stderr" == *"work on SQLite files only"* ]]
+	run -0 iiot-archive verify
+	[ "$output" = "ok: 0 problems" ]
+	run -1 --separate-stderr iiot-archive verify -d "$PG_URL_BASE/nosuchdb"
+	[[ "${lines[0]}" == "FAIL live: '$PG_URL_BASE/nosuchdb': cannot connect: "*'"nosuchdb" does not exist'* ]]
+	[ "${lines[-1]}" = "FAIL: 1 problems" ]
+	[ "$stderr" = "iiot-archive: verify: 1 problems" ]
 	run -1 --separate-stderr iiot-archive backup "$BATS_TEST_TMPDIR/x.db"
-	[[ "$stderr" == *"work on SQLite files only"* ]]
+	[[ "$stderr" == *"backup works on SQLite files only (use pg_dump for PostgreSQL)"* ]]
 }
 
 @test "iiot-archive-pg: --replay paces records as recorded" {

@@ -92,6 +92,43 @@ void archive_describe(struct iiot_db *db, const char *what,
 void archive_fail(struct iiot_db *db, const char *what, const char *path,
     unsigned long long lost) __attribute__((noreturn));
 
+/*
+ * The live archive as rotate sees it: the SQLite file (rotate.c) or a
+ * PostgreSQL database (postgres.c).  Each operation exits 1 with a
+ * message on failure.
+ */
+struct live {
+	const char *name;		/* its path or URL, for messages */
+	void *h;			/* its handle */
+	/* The time of the oldest sample, or IIOT_TS_NONE. */
+	int64_t (*first)(struct live *l);
+	/* The number of samples with ts in [t0, t1). */
+	long long (*count)(struct live *l, int64_t t0, int64_t t1);
+	/*
+	 * Copy those samples and their series into the day file at path
+	 * (new, with the schema) in one transaction; return how many.
+	 */
+	long long (*copy)(struct live *l, int64_t t0, int64_t t1,
+	    const char *path);
+	/* How many of them the day file at path lacks or holds changed. */
+	long long (*lacking)(struct live *l, int64_t t0, int64_t t1,
+	    const char *path);
+	/* Delete them. */
+	void (*drop)(struct live *l, int64_t t0, int64_t t1);
+};
+
+/*
+ * rotate on a live archive (rotate.c); returns the exit status.
+ */
+int rotate_live(const struct options *o, struct live *l);
+
+/*
+ * verify's checks of the daily archive of -a, after those of the live
+ * archive found bad problems; prints the summary and returns the exit
+ * status (rotate.c).  Output must be set up (iiot_out_init).
+ */
+int verify_days(const struct options *o, int bad);
+
 /* The subcommands; each returns the exit status. */
 int cmd_write(const struct options *o);
 int cmd_query(const struct options *o);

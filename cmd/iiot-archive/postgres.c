@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "iiot_buf.h"
+#include "iiot_db.h"
 #include "iiot_fmt.h"
 #include "iiot_io.h"
 #include "iiot_log.h"
@@ -61,6 +62,17 @@ open_or_die(const struct options *o, int flags)
 	iiot_debug(1, "'%s': %s", o->db, iiot_pg_timescale(pg) ?
 	    "TimescaleDB hypertable" : "plain PostgreSQL tables");
 	return pg;
+}
+
+/* Report the last failure on pg, on stdout's heels, and exit 1. */
+static void __attribute__((noreturn))
+pg_fail(struct iiot_pg *pg, const char *url)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: '%s': %s\n", iiot_progname(), url,
+	    iiot_pg_errmsg(pg));
+	iiot_pg_close(pg);
+	exit(IIOT_EXIT_FAIL);
 }
 
 /* Write. */
@@ -534,11 +546,7 @@ pg_query(const struct options *o)
 	iiot_sig_reraise();
 	return status;
 fail:
-	fflush(stdout);
-	fprintf(stderr, "%s: '%s': %s\n", iiot_progname(), o->db,
-	    iiot_pg_errmsg(pg));
-	iiot_pg_close(pg);
-	exit(IIOT_EXIT_FAIL);
+	pg_fail(pg, o->db);
 }
 
 static int
@@ -588,13 +596,8 @@ pg_series(const struct options *o)
 	memset(&q, 0, sizeof(q));
 	q.o = o;
 	iiot_out_init(o->unbuffered);
-	if (iiot_pg_series_list(pg, 1, list_one, &q) < 0) {
-		fflush(stdout);
-		fprintf(stderr, "%s: '%s': %s\n", iiot_progname(), o->db,
-		    iiot_pg_errmsg(pg));
-		iiot_pg_close(pg);
-		exit(IIOT_EXIT_FAIL);
-	}
+	if (iiot_pg_series_list(pg, 1, list_one, &q) < 0)
+		pg_fail(pg, o->db);
 	iiot_buf_release(&q.list);
 	iiot_pg_close(pg);
 	if (iiot_out_close() < 0) {
@@ -602,6 +605,221 @@ pg_series(const struct options *o)
 		status = IIOT_EXIT_FAIL;
 	}
 	return status;
+}
+
+/* Rotate and verify: the same daily files and manifest as on SQLite. */
+
+/* A day file being filled from the server, or compared with it. */
+struct pday {
+	struct iiot_db *db;
+	struct iiot_stmt *st;		/* insert, or look up a sample */
+	int64_t *ids;			/* every series of the server */
+	size_t nids, cap;
+	long long n;			/* samples copied, or lacking */
+};
+
+static int
+day_series(void *arg, const struct iiot_pg_series *s)
+{
+	struct pday *d = arg;
+
+	if (d->st != NULL) {
+		iiot_stmt_reset(d->st);
+		iiot_stmt_bind_int(d->st, 1, s->id);
+		iiot_stmt_bind_text(d->st, 2, s->source, -1);
+		iiot_stmt_bind_text(d->st, 3, s->sensor, -1);
+		iiot_stmt_bind_text(d->st, 4, s->unit, -1);
+		iiot_stmt_bind_text(d->st, 5, s->tags, -1);
+		if (iiot_stmt_step(d->st) < 0)
+			return 1;
+	}
+	if (d->nids == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 64;
+		d->ids = iiot_xrealloc(d->ids, d->cap * sizeof(*d->ids));
+	}
+	d->ids[d->nids++] = s->id;
+	return 0;
+}
+
+static int
+day_sample(void *arg, const struct iiot_pg_sample *s)
+{
+	struct pday *d = arg;
+
+	iiot_stmt_reset(d->st);
+	iiot_stmt_bind_int(d->st, 1, s->series_id);
+	iiot_stmt_bind_int(d->st, 2, s->ts);
+	iiot_stmt_bind_double(d->st, 3, s->value);
+	iiot_stmt_bind_text(d->st, 4, s->quality, -1);
+	iiot_stmt_bind_text(d->st, 5, s->extra, -1);
+	if (iiot_stmt_step(d->st) < 0)
+		return 1;
+	d->n++;
+	return 0;
+}
+
+static int
+day_lacks(void *arg, const struct iiot_pg_sample *s)
+{
+	struct pday *d = arg;
+	int rc;
+
+	iiot_stmt_reset(d->st);
+	iiot_stmt_bind_int(d->st, 1, s->series_id);
+	iiot_stmt_bind_int(d->st, 2, s->ts);
+	iiot_stmt_bind_double(d->st, 3, s->value);
+	if ((rc = iiot_stmt_step(d->st)) < 0)
+		return 1;
+	d->n += rc == 0;
+	return 0;
+}
+
+/*
+ * Stream the samples of [t0, t1) of every series into fn, with the day
+ * file d->db open at path; a failure of either side exits.
+ */
+static void
+day_run(struct live *l, struct pday *d, const char *path, const char *sql,
+    int64_t t0, int64_t t1, int (*fn)(void *, const struct iiot_pg_sample *))
+{
+	struct iiot_pg_query q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.since = t0;
+	q.until = t1;
+	q.agg = IIOT_PG_NOAGG;
+	if ((rc = iiot_pg_series_list(l->h, 0, day_series, d)) == 0) {
+		iiot_stmt_free(d->st);
+		if ((d->st = iiot_db_prepare(d->db, sql)) == NULL)
+			archive_fail(d->db, "cannot prepare", path, 0);
+		q.ids = d->ids;
+		q.nids = d->nids;
+		rc = d->nids > 0 ? iiot_pg_samples(l->h, &q, fn, d) : 0;
+	}
+	if (rc > 0)
+		archive_fail(d->db, "cannot write", path, 0);
+	if (rc < 0)
+		pg_fail(l->h, l->name);
+	iiot_stmt_free(d->st);
+	d->st = NULL;
+	free(d->ids);
+}
+
+static struct iiot_db *
+day_open(const char *path, int flags)
+{
+	struct iiot_db *db;
+	char *msg;
+
+	if ((db = iiot_db_open(path, flags, 1000, &msg)) == NULL)
+		iiot_errx(IIOT_EXIT_FAIL, "cannot open '%s': %s", path,
+		    msg != NULL ? msg : "?");
+	return db;
+}
+
+static long long
+pl_copy(struct live *l, int64_t t0, int64_t t1, const char *path)
+{
+	struct pday d;
+
+	memset(&d, 0, sizeof(d));
+	d.db = day_open(path, IIOT_DB_NOWAL);
+	if (iiot_db_begin(d.db) < 0 || (d.st = iiot_db_prepare(d.db,
+	    "INSERT INTO series (id, source, sensor, unit, tags) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
+		archive_fail(d.db, "cannot write", path, 0);
+	day_run(l, &d, path, "INSERT INTO samples (series_id, ts, value, "
+	    "quality, extra) VALUES (?1, ?2, ?3, ?4, ?5)", t0, t1, day_sample);
+	/* Only the series that have a sample that day, as on SQLite. */
+	if (iiot_db_exec(d.db, "DELETE FROM series WHERE NOT EXISTS "
+	    "(SELECT 1 FROM samples WHERE series_id = series.id)") < 0 ||
+	    iiot_db_commit(d.db) < 0)
+		archive_fail(d.db, "cannot write", path, 0);
+	if (iiot_db_close(d.db) < 0)
+		iiot_errx(IIOT_EXIT_FAIL, "cannot close '%s'", path);
+	return d.n;
+}
+
+static long long
+pl_lacking(struct live *l, int64_t t0, int64_t t1, const char *path)
+{
+	struct pday d;
+
+	memset(&d, 0, sizeof(d));
+	d.db = day_open(path, IIOT_DB_RDONLY);
+	day_run(l, &d, path, "SELECT 1 FROM samples WHERE series_id = ?1 "
+	    "AND ts = ?2 AND value = ?3", t0, t1, day_lacks);
+	iiot_db_close(d.db);
+	return d.n;
+}
+
+static int64_t
+pl_first(struct live *l)
+{
+	int64_t t;
+
+	if (iiot_pg_first(l->h, &t) < 0)
+		pg_fail(l->h, l->name);
+	return t;
+}
+
+static long long
+pl_count(struct live *l, int64_t t0, int64_t t1)
+{
+	long long n = iiot_pg_count(l->h, t0, t1);
+
+	if (n < 0)
+		pg_fail(l->h, l->name);
+	return n;
+}
+
+static void
+pl_drop(struct live *l, int64_t t0, int64_t t1)
+{
+	if (iiot_pg_delete(l->h, t0, t1) < 0)
+		pg_fail(l->h, l->name);
+}
+
+static int
+pg_rotate(const struct options *o)
+{
+	struct live l;
+	int status;
+
+	memset(&l, 0, sizeof(l));
+	l.name = o->db;
+	l.h = open_or_die(o, 0);
+	l.first = pl_first;
+	l.count = pl_count;
+	l.copy = pl_copy;
+	l.lacking = pl_lacking;
+	l.drop = pl_drop;
+	status = rotate_live(o, &l);
+	iiot_pg_close(l.h);
+	return status;
+}
+
+/* The live check of verify: the server answers with our schema. */
+static int
+pg_verify(const struct options *o)
+{
+	struct iiot_pg *pg;
+	char *msg;
+	int bad = 0;
+
+	iiot_out_init(o->unbuffered);
+	if ((pg = iiot_pg_open(o->db, 0, 0, &msg)) == NULL) {
+		printf("FAIL live: '%s': %s\n", o->db,
+		    msg != NULL ? msg : iiot_strerror(errno));
+		free(msg);
+		bad = 1;
+	} else if (iiot_verbosity > 0) {
+		printf("ok live: '%s': %s\n", o->db, iiot_pg_timescale(pg) ?
+		    "TimescaleDB hypertable" : "plain PostgreSQL tables");
+	}
+	iiot_pg_close(pg);
+	return verify_days(o, bad);
 }
 
 /*
@@ -632,10 +850,13 @@ cmd_pg(const struct options *o)
 		return pg_query(o);
 	case CMD_SERIES:
 		return pg_series(o);
+	case CMD_ROTATE:
+		return pg_rotate(o);
+	case CMD_VERIFY:
+		return pg_verify(o);
 	default:
-		iiot_errx(IIOT_EXIT_FAIL, "'%s': rotate, verify and backup "
-		    "work on SQLite files only (use pg_dump for PostgreSQL)",
-		    o->db);
+		iiot_errx(IIOT_EXIT_FAIL, "'%s': backup works on SQLite files "
+		    "only (use pg_dump for PostgreSQL)", o->db);
 	}
 	return IIOT_EXIT_FAIL;
 }

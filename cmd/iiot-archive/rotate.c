@@ -218,47 +218,10 @@ manifest_append(const char *dir, struct manifest *m, struct entry *e)
 	m->e[m->n++] = *e;
 }
 
-/* Rows of the live file in [t0, t1). */
-static long long
-count_range(struct iiot_db *db, const char *path, int64_t t0, int64_t t1)
-{
-	struct iiot_stmt *st;
-	long long n = -1;
-
-	st = iiot_db_prepare(db, "SELECT count(*) FROM samples WHERE "
-	    "series_id IN (SELECT id FROM series) AND ts >= ?1 AND ts < ?2");
-	if (st == NULL)
-		archive_fail(db, "cannot count", path, 0);
-	iiot_stmt_bind_int(st, 1, t0);
-	iiot_stmt_bind_int(st, 2, t1);
-	if (iiot_stmt_step(st) == 1)
-		n = iiot_stmt_int(st, 0);
-	iiot_stmt_free(st);
-	if (n < 0)
-		archive_fail(db, "cannot count", path, 0);
-	return n;
-}
-
-static int64_t
-first_ts(struct iiot_db *db, const char *path)
-{
-	struct iiot_stmt *st;
-	int64_t t = IIOT_TS_NONE;
-	int rc;
-
-	st = iiot_db_prepare(db, "SELECT min((SELECT min(ts) FROM samples "
-	    "WHERE series_id = s.id)) FROM series AS s");
-	if (st == NULL)
-		archive_fail(db, "cannot read", path, 0);
-	rc = iiot_stmt_step(st);
-	if (rc == 1 && !iiot_stmt_isnull(st, 0))
-		t = iiot_stmt_int(st, 0);
-	iiot_stmt_free(st);
-	if (rc < 0)
-		archive_fail(db, "cannot read", path, 0);
-	return t;
-}
-
+/*
+ * The SQLite archive as a live store: the day is copied by attaching
+ * the day file to the archive's own connection.
+ */
 static int
 run(struct iiot_db *db, const char *sql, int64_t t0, int64_t t1,
     const char *text)
@@ -279,6 +242,114 @@ run(struct iiot_db *db, const char *sql, int64_t t0, int64_t t1,
 	return rc < 0 ? -1 : 0;
 }
 
+/* One count(*) of sql, with ?1 = t0 and ?2 = t1 when given. */
+static long long
+count_of(struct iiot_db *db, const char *sql, int64_t t0, int64_t t1,
+    const char *path)
+{
+	struct iiot_stmt *st;
+	long long n = -1;
+
+	if ((st = iiot_db_prepare(db, sql)) == NULL)
+		archive_fail(db, "cannot count", path, 0);
+	if (t1 > t0) {
+		iiot_stmt_bind_int(st, 1, t0);
+		iiot_stmt_bind_int(st, 2, t1);
+	}
+	if (iiot_stmt_step(st) == 1)
+		n = iiot_stmt_int(st, 0);
+	iiot_stmt_free(st);
+	if (n < 0)
+		archive_fail(db, "cannot count", path, 0);
+	return n;
+}
+
+static int64_t
+sq_first(struct live *l)
+{
+	struct iiot_stmt *st;
+	int64_t t = IIOT_TS_NONE;
+	int rc;
+
+	st = iiot_db_prepare(l->h, "SELECT min((SELECT min(ts) FROM samples "
+	    "WHERE series_id = s.id)) FROM series AS s");
+	if (st == NULL)
+		archive_fail(l->h, "cannot read", l->name, 0);
+	rc = iiot_stmt_step(st);
+	if (rc == 1 && !iiot_stmt_isnull(st, 0))
+		t = iiot_stmt_int(st, 0);
+	iiot_stmt_free(st);
+	if (rc < 0)
+		archive_fail(l->h, "cannot read", l->name, 0);
+	return t;
+}
+
+static long long
+sq_count(struct live *l, int64_t t0, int64_t t1)
+{
+	return count_of(l->h, "SELECT count(*) FROM samples WHERE "
+	    "series_id IN (SELECT id FROM series) AND ts >= ?1 AND ts < ?2",
+	    t0, t1, l->name);
+}
+
+static long long
+sq_copy(struct live *l, int64_t t0, int64_t t1, const char *path)
+{
+	struct iiot_db *db = l->h;
+	long long n;
+
+	if (run(db, "ATTACH ?1 AS day", 0, 0, path) < 0)
+		archive_fail(db, "cannot attach", path, 0);
+	if (iiot_db_exec(db, "BEGIN") < 0 ||
+	    run(db, "INSERT INTO day.series SELECT * FROM main.series AS s "
+	    "WHERE EXISTS (SELECT 1 FROM main.samples WHERE series_id = s.id "
+	    "AND ts >= ?1 AND ts < ?2)", t0, t1, NULL) < 0 ||
+	    run(db, "INSERT INTO day.samples SELECT * FROM main.samples "
+	    "WHERE series_id IN (SELECT id FROM main.series) "
+	    "AND ts >= ?1 AND ts < ?2", t0, t1, NULL) < 0) {
+		iiot_db_rollback(db);
+		archive_fail(db, "cannot copy a day", path, 0);
+	}
+	n = count_of(db, "SELECT count(*) FROM day.samples", 0, 0, path);
+	if (iiot_db_commit(db) < 0)
+		archive_fail(db, "cannot copy a day", path, 0);
+	if (iiot_db_exec(db, "DETACH day") < 0)
+		archive_fail(db, "cannot detach", path, 0);
+	return n;
+}
+
+static long long
+sq_lacking(struct live *l, int64_t t0, int64_t t1, const char *path)
+{
+	struct iiot_db *db = l->h;
+	long long n;
+
+	if (run(db, "ATTACH ?1 AS day", 0, 0, path) < 0)
+		archive_fail(db, "cannot attach", path, 0);
+	n = count_of(db, "SELECT count(*) FROM main.samples "
+	    "AS m WHERE series_id IN (SELECT id FROM main.series) "
+	    "AND ts >= ?1 AND ts < ?2 AND NOT EXISTS (SELECT 1 FROM "
+	    "day.samples AS d WHERE d.series_id = m.series_id AND "
+	    "d.ts = m.ts AND d.value = m.value)", t0, t1, path);
+	if (iiot_db_exec(db, "DETACH day") < 0)
+		archive_fail(db, "cannot detach", path, 0);
+	return n;
+}
+
+static void
+sq_drop(struct live *l, int64_t t0, int64_t t1)
+{
+	struct iiot_db *db = l->h;
+
+	if (iiot_db_begin(db) < 0 ||
+	    run(db, "DELETE FROM samples WHERE series_id IN "
+	    "(SELECT id FROM series) AND ts >= ?1 AND ts < ?2",
+	    t0, t1, NULL) < 0 || iiot_db_commit(db) < 0) {
+		iiot_db_rollback(db);
+		archive_fail(db, "cannot delete an archived day", l->name, 0);
+	}
+}
+
 /* Create an empty day file at path, with the archive's schema. */
 static void
 day_create(const char *path)
@@ -296,14 +367,25 @@ day_create(const char *path)
 	iiot_db_close(db);
 }
 
-/* Copy the day [t0, t1) of the live file into a new day file. */
+/* The samples in a day file, counted from the file itself. */
+static long long
+day_rows(const char *path)
+{
+	struct iiot_db *d = archive_open_read(path, 1000);
+	long long n = count_of(d, "SELECT count(*) FROM samples", 0, 0, path);
+
+	iiot_db_close(d);
+	return n;
+}
+
+/* Copy the day [t0, t1) of the live archive into a new day file. */
 static void
-archive_day(struct iiot_db *db, const struct options *o, int64_t day,
-    int64_t t0, int64_t t1, long long rows, struct manifest *m)
+archive_day(struct live *l, const struct options *o, int64_t day,
+    int64_t t0, int64_t t1, struct manifest *m)
 {
 	char name[16], dir[4096], tmp[4300], path[4200];
 	struct entry e;
-	long long copied;
+	long long copied, landed;
 
 	memset(&e, 0, sizeof(e));
 	day_name(day, e.day, sizeof(e.day));
@@ -316,58 +398,32 @@ archive_day(struct iiot_db *db, const struct options *o, int64_t day,
 	snprintf(path, sizeof(path), "%s/%s", o->dir, e.file);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	day_create(tmp);
-	if (run(db, "ATTACH ?1 AS day", 0, 0, tmp) < 0)
-		archive_fail(db, "cannot attach", tmp, 0);
-	if (iiot_db_exec(db, "BEGIN") < 0 ||
-	    run(db, "INSERT INTO day.series SELECT * FROM main.series AS s "
-	    "WHERE EXISTS (SELECT 1 FROM main.samples WHERE series_id = s.id "
-	    "AND ts >= ?1 AND ts < ?2)", t0, t1, NULL) < 0 ||
-	    run(db, "INSERT INTO day.samples SELECT * FROM main.samples "
-	    "WHERE series_id IN (SELECT id FROM main.series) "
-	    "AND ts >= ?1 AND ts < ?2", t0, t1, NULL) < 0) {
-		iiot_db_rollback(db);
-		archive_fail(db, "cannot copy a day", tmp, 0);
-	}
-	if (iiot_db_commit(db) < 0)
-		archive_fail(db, "cannot copy a day", tmp, 0);
-	if (iiot_db_exec(db, "DETACH day") < 0)
-		archive_fail(db, "cannot detach", tmp, 0);
+	copied = l->copy(l, t0, t1, tmp);
 	/* Count what landed, from the file itself. */
-	{
-		struct iiot_db *d = archive_open_read(tmp, 1000);
-		struct iiot_stmt *st;
-
-		st = iiot_db_prepare(d, "SELECT count(*) FROM samples");
-		copied = st != NULL && iiot_stmt_step(st) == 1 ?
-		    iiot_stmt_int(st, 0) : -1;
-		iiot_stmt_free(st);
-		iiot_db_close(d);
-	}
-	if (copied != rows)
+	if ((landed = day_rows(tmp)) != copied)
 		iiot_errx(IIOT_EXIT_FAIL, "cannot archive %s: %lld rows "
-		    "copied of %lld", e.day, copied, rows);
+		    "in '%s' of %lld copied", e.day, landed, tmp, copied);
 	if (fsync_path(tmp, 0) < 0 || rename(tmp, path) < 0 ||
 	    fsync_path(dir, 1) < 0)
 		iiot_err(IIOT_EXIT_FAIL, "cannot store '%s'", path);
 	if (iiot_sha256_file(path, e.sha) < 0)
 		iiot_err(IIOT_EXIT_FAIL, "cannot hash '%s'", path);
-	e.rows = rows;
+	e.rows = copied;
 	manifest_append(o->dir, m, &e);
-	iiot_debug(1, "archived %s: %lld rows in '%s'", e.day, rows, path);
+	iiot_debug(1, "archived %s: %lld rows in '%s'", e.day, copied, path);
 }
 
 /*
- * Rows of an archived day that reached the live file after it was
+ * Rows of an archived day that reached the live archive after it was
  * archived: more rows than archived, or, once the day was deleted by
  * --retention, rows its file does not hold.  Reported, never dropped.
  */
 static long long
-late_rows(struct iiot_db *db, const struct options *o,
+late_rows(struct live *l, const struct options *o,
     const struct entry *e, long long rows, int64_t t0, int64_t t1)
 {
-	struct iiot_stmt *st;
 	char path[4200];
-	long long late = 0;
+	long long late;
 
 	if (rows == 0 || rows == e->rows)
 		return 0;
@@ -375,33 +431,17 @@ late_rows(struct iiot_db *db, const struct options *o,
 		late = rows - e->rows;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s", o->dir, e->file);
-		if (run(db, "ATTACH ?1 AS day", 0, 0, path) < 0)
-			archive_fail(db, "cannot attach", path, 0);
-		st = iiot_db_prepare(db, "SELECT count(*) FROM main.samples "
-		    "AS m WHERE series_id IN (SELECT id FROM main.series) "
-		    "AND ts >= ?1 AND ts < ?2 AND NOT EXISTS (SELECT 1 FROM "
-		    "day.samples AS d WHERE d.series_id = m.series_id AND "
-		    "d.ts = m.ts AND d.value = m.value)");
-		if (st == NULL)
-			archive_fail(db, "cannot compare", path, 0);
-		iiot_stmt_bind_int(st, 1, t0);
-		iiot_stmt_bind_int(st, 2, t1);
-		if (iiot_stmt_step(st) == 1)
-			late = iiot_stmt_int(st, 0);
-		iiot_stmt_free(st);
-		if (iiot_db_exec(db, "DETACH day") < 0)
-			archive_fail(db, "cannot detach", path, 0);
+		late = l->lacking(l, t0, t1, path);
 	}
 	if (late > 0)
 		iiot_warnx("%s: %lld rows arrived after it was archived: "
-		    "kept in '%s'", e->day, late, o->db);
+		    "kept in '%s'", e->day, late, l->name);
 	return late;
 }
 
-/* Delete archived days older than the retention from the live file. */
+/* Delete archived days older than the retention from the live archive. */
 static int
-expire(struct iiot_db *db, const struct options *o,
-    const struct manifest *m)
+expire(struct live *l, const struct options *o, const struct manifest *m)
 {
 	char path[4200], sha[IIOT_SHA256_HEX];
 	const struct entry *e;
@@ -422,13 +462,13 @@ expire(struct iiot_db *db, const struct options *o,
 		t1 = day_start(day + 1);
 		if (t1 > cutoff)
 			continue;
-		if ((live = count_range(db, o->db, t0, t1)) == 0)
+		if ((live = l->count(l, t0, t1)) == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", o->dir, e->file);
 		if (iiot_sha256_file(path, sha) < 0 ||
 		    strcmp(sha, e->sha) != 0) {
 			iiot_warnx("%s: '%s' does not match the manifest: "
-			    "kept in '%s'", e->day, path, o->db);
+			    "kept in '%s'", e->day, path, l->name);
 			status = IIOT_EXIT_FAIL;
 			continue;
 		}
@@ -437,24 +477,16 @@ expire(struct iiot_db *db, const struct options *o,
 			status = IIOT_EXIT_FAIL;
 			continue;
 		}
-		if (iiot_db_begin(db) < 0 ||
-		    run(db, "DELETE FROM samples WHERE series_id IN "
-		    "(SELECT id FROM series) AND ts >= ?1 AND ts < ?2",
-		    t0, t1, NULL) < 0 || iiot_db_commit(db) < 0) {
-			iiot_db_rollback(db);
-			archive_fail(db, "cannot delete an archived day", o->db,
-			    0);
-		}
-		iiot_debug(1, "deleted %s from '%s': %lld rows", e->day, o->db,
-		    live);
+		l->drop(l, t0, t1);
+		iiot_debug(1, "deleted %s from '%s': %lld rows", e->day,
+		    l->name, live);
 	}
 	return status;
 }
 
 int
-cmd_rotate(const struct options *o)
+rotate_live(const struct options *o, struct live *l)
 {
-	struct iiot_db *db;
 	struct manifest m;
 	const struct entry *e;
 	char name[16];
@@ -470,31 +502,48 @@ cmd_rotate(const struct options *o)
 		iiot_errx(IIOT_EXIT_FAIL, "'%s/%s': chain broken; run "
 		    "'iiot-archive verify' and repair it first", o->dir,
 		    MANIFEST);
-	db = archive_open_write(o->db, o->busy);
 	/*
 	 * Archive the days that ended by --before (default now): those
 	 * before the day that holds it.
 	 */
 	last = day_of(o->before != IIOT_TS_NONE ? o->before : iiot_now_ms());
-	if ((first = first_ts(db, o->db)) != IIOT_TS_NONE) {
+	if ((first = l->first(l)) != IIOT_TS_NONE) {
 		for (day = day_of(first); day < last; day++) {
 			t0 = day_start(day);
 			t1 = day_start(day + 1);
-			rows = count_range(db, o->db, t0, t1);
+			rows = l->count(l, t0, t1);
 			day_name(day, name, sizeof(name));
 			if ((e = manifest_find(&m, name)) != NULL) {
-				if (late_rows(db, o, e, rows, t0, t1) > 0)
+				if (late_rows(l, o, e, rows, t0, t1) > 0)
 					status = IIOT_EXIT_FAIL;
 				continue;
 			}
 			if (rows > 0)
-				archive_day(db, o, day, t0, t1, rows, &m);
+				archive_day(l, o, day, t0, t1, &m);
 		}
 	}
-	if (o->retention >= 0 && expire(db, o, &m) != IIOT_EXIT_OK)
+	if (o->retention >= 0 && expire(l, o, &m) != IIOT_EXIT_OK)
 		status = IIOT_EXIT_FAIL;
 	free(m.e);
-	if (iiot_db_close(db) < 0)
+	return status;
+}
+
+int
+cmd_rotate(const struct options *o)
+{
+	struct live l;
+	int status;
+
+	memset(&l, 0, sizeof(l));
+	l.name = o->db;
+	l.first = sq_first;
+	l.count = sq_count;
+	l.copy = sq_copy;
+	l.lacking = sq_lacking;
+	l.drop = sq_drop;
+	l.h = archive_open_write(o->db, o->busy);
+	status = rotate_live(o, &l);
+	if (iiot_db_close(l.h) < 0)
 		iiot_warnx("cannot close '%s'", o->db);
 	return status;
 }
@@ -588,15 +637,19 @@ check_strays(const char *dir, const struct manifest *m)
 int
 cmd_verify(const struct options *o)
 {
+	iiot_out_init(o->unbuffered);
+	return verify_days(o, check_file(o->db, -1, "live"));
+}
+
+int
+verify_days(const struct options *o, int bad)
+{
 	struct manifest m;
 	const struct entry *e;
 	char path[4200], sha[IIOT_SHA256_HEX];
 	long long rows = 0;
 	size_t i;
-	int bad = 0;
 
-	iiot_out_init(o->unbuffered);
-	bad += check_file(o->db, -1, "live");
 	if (o->dir != NULL && access(o->dir, F_OK) < 0) {
 		printf("FAIL archive directory '%s': %s\n", o->dir,
 		    strerror(errno));

@@ -153,8 +153,8 @@ clean:
 	rm -rf bin obj san fuzz deps.mk
 
 help:
-	@echo 'targets: all check lint bench demo install uninstall clean fuzz'
-	@echo 'variables: PREFIX DESTDIR SAN=1 DEVELOPER=1 V=1 FUZZ_SECONDS'
+	@echo 'targets: all check lint bench demo soak fuzz install uninstall clean'
+	@echo 'variables: PREFIX DESTDIR SAN=1 DEVELOPER=1 V=1 FUZZ_SECONDS DURATION'
 
 # Fuzzing: every tests/fuzz/NAME_fuzz.c is a libFuzzer harness, built
 # with clang against the library compiled the same way into fuzz/, and
@@ -184,7 +184,7 @@ fuzz/bin/%_fuzz: tests/fuzz/%_fuzz.c tests/fuzz/fuzz.h $(FUZZ_A) \
 fuzz: $(FUZZ_NAMES:%=fuzz/bin/%_fuzz)
 	@scripts/fuzz-run $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-.PHONY: all check check-headers lint bench demo install uninstall clean help fuzz
+.PHONY: all check check-headers lint bench demo soak install uninstall clean help fuzz
 .SECONDARY:
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

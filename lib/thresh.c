@@ -121,6 +121,7 @@ struct series {
 	double value;
 	int64_t ts;
 	int has_value;
+	int watched;		/* a "while" of some rule looks at it */
 };
 
 struct silence {
@@ -151,6 +152,8 @@ struct iiot_thresh {
 	struct iiot_stab *series;
 	struct inst **insts;
 	size_t ninsts;
+	struct inst **winsts;	/* those of rules with a "while" */
+	size_t nwinsts;
 	int64_t clock, deadline;
 	const char *acts_buf[64];
 };
@@ -258,6 +261,7 @@ iiot_thresh_free(struct iiot_thresh *t)
 	for (i = 0; i < t->ninsts; i++)
 		free(t->insts[i]);
 	free(t->insts);
+	free(t->winsts);
 	for (i = 0; i < t->nrules; i++)
 		rule_free(t->rules[i]);
 	free(t->rules);
@@ -1531,7 +1535,29 @@ inst_new(struct iiot_thresh *t, struct rule *r, struct series *s)
 	in->since = in->clr = in->last_notify = IIOT_TS_NONE;
 	in->last_fire_notify = in->seen = IIOT_TS_NONE;
 	t->insts[t->ninsts++] = in;
+	if (r->wh.quant != W_NONE) {
+		if ((ni = realloc(t->winsts, (t->nwinsts + 1) *
+		    sizeof(*ni))) == NULL)
+			return NULL;
+		t->winsts = ni;
+		t->winsts[t->nwinsts++] = in;
+	}
 	return in;
+}
+
+/* 1 if the "while" w looks at the series (source, sensor) of some alarm. */
+static int
+when_watches(const struct when *w, const char *source, const char *sensor)
+{
+	switch (w->quant) {
+	case W_SAME:
+		return iiot_glob_match(w->sensor, sensor);
+	case W_ALL:
+	case W_ANY:
+		return iiot_glob_match(w->sensor, sensor) &&
+		    iiot_glob_match(w->src, source);
+	}
+	return 0;
 }
 
 /* Find or make a series and the rules whose globs match it. */
@@ -1562,6 +1588,8 @@ series_get(struct iiot_thresh *t, const char *source, const char *sensor)
 			    iiot_glob_match(t->rules[i]->src, source))
 				s->c[s->n++].rule = t->rules[i];
 	}
+	for (i = 0; i < t->nrules && !s->watched; i++)
+		s->watched = when_watches(&t->rules[i]->wh, source, sensor);
 	s->ts = IIOT_TS_NONE;
 	s->init = 1;
 	return s;
@@ -1637,14 +1665,17 @@ fire_cond(struct inst *in, const struct iiot_rec *rec, int good, double *thr,
 	}
 }
 
+static void inst_step(struct iiot_thresh *, struct inst *, int, double, int,
+    int64_t, int, double, const struct iiot_rec *, iiot_thresh_cb *, void *);
+
 static void
 inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
     int good, iiot_thresh_cb *cb, void *arg)
 {
 	const struct rule *r = in->rule;
 	int64_t ts = rec->ts;
-	double thr = 0, ethr, fthr = 0;
-	int f, c, sev, has_fthr = 1;
+	double fthr = 0;
+	int f, has_fthr = 1;
 
 	in->seen = ts;
 	if (r->fire.kind == C_STALE) {
@@ -1658,6 +1689,23 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 		return;
 	if (f && r->wh.quant != W_NONE && !while_holds(t, r, in->ser))
 		f = 0;
+	inst_step(t, in, f, fthr, has_fthr, ts, good, rec->value, rec, cb, arg);
+}
+
+/*
+ * The state machine of one alarm, given whether its firing condition
+ * holds (f) at ts, with the value v (good or not), for the record rec
+ * (NULL when the step comes from another series).
+ */
+static void
+inst_step(struct iiot_thresh *t, struct inst *in, int f, double fthr,
+    int has_fthr, int64_t ts, int good, double v, const struct iiot_rec *rec,
+    iiot_thresh_cb *cb, void *arg)
+{
+	const struct rule *r = in->rule;
+	double thr = 0, ethr;
+	int c, sev;
+
 	switch (in->st) {
 	case ST_OK:
 		if (!f)
@@ -1667,7 +1715,7 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 		in->thr = fthr;
 		in->has_thr = has_fthr;
 		if (r->nesc > 0)
-			in->sev = esc_sev(in, rec->value, &in->thr);
+			in->sev = esc_sev(in, v, &in->thr);
 		if (r->for_ms == 0)
 			do_fire(t, in, ts, rec, cb, arg);
 		else
@@ -1682,7 +1730,7 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 	case ST_FIRING:
 	case ST_CLEARING:
 		if (r->has_clear && good)
-			c = vcond(&r->clear, rec->value, &thr);
+			c = vcond(&r->clear, v, &thr);
 		else
 			c = !f;
 		if (c && in->st == ST_FIRING) {
@@ -1700,7 +1748,7 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 		}
 		if (r->nesc > 0 && good) {
 			ethr = in->thr;
-			sev = esc_sev(in, rec->value, &ethr);
+			sev = esc_sev(in, v, &ethr);
 			/*
 			 * Step down only while the base condition still
 			 * holds; below it the alarm is on its way out.
@@ -1722,10 +1770,46 @@ inst_feed(struct iiot_thresh *t, struct inst *in, const struct iiot_rec *rec,
 	}
 }
 
+/*
+ * The series s, which a "while" looks at, changed at ts: evaluate again,
+ * on the latest value of their own series, the alarms of rules whose
+ * "while" looks at it, so that a steady series reported only on change
+ * still fires or clears when the other series does.  Only conditions on
+ * the value itself: a rate or a deviation needs a new sample.
+ */
+static void
+rewhile(struct iiot_thresh *t, const struct series *s, int64_t ts,
+    iiot_thresh_cb *cb, void *arg)
+{
+	struct inst *in;
+	const struct rule *r;
+	double thr = 0;
+	size_t i;
+	int f;
+
+	for (i = 0; i < t->nwinsts; i++) {
+		in = t->winsts[i];
+		r = in->rule;
+		if (in->ser == s || !in->ser->has_value ||
+		    (r->fire.kind != C_CMP && r->fire.kind != C_OUT &&
+		    r->fire.kind != C_IN) ||
+		    !when_watches(&r->wh, s->source, s->sensor) ||
+		    (r->wh.quant == W_SAME &&
+		    strcmp(in->ser->source, s->source) != 0))
+			continue;
+		f = vcond(&r->fire, in->ser->value, &thr) &&
+		    while_holds(t, r, in->ser);
+		inst_step(t, in, f, thr, 1, ts, 1, in->ser->value, NULL, cb,
+		    arg);
+		set_deadline(t, inst_deadline(in));
+	}
+}
+
 int
 iiot_thresh_feed(struct iiot_thresh *t, const struct iiot_rec *rec,
     iiot_thresh_cb *cb, void *arg)
 {
+	int changed;
 	struct series *s;
 	struct cand *c;
 	size_t i;
@@ -1742,6 +1826,8 @@ iiot_thresh_feed(struct iiot_thresh *t, const struct iiot_rec *rec,
 	if ((s = series_get(t, rec->source, rec->sensor)) == NULL)
 		return -1;
 	good = rec->quality == NULL || strcmp(rec->quality, "good") == 0;
+	changed = good && s->watched &&
+	    (!s->has_value || s->value != rec->value);
 	if (good) {
 		s->value = rec->value;
 		s->ts = rec->ts;
@@ -1764,6 +1850,8 @@ iiot_thresh_feed(struct iiot_thresh *t, const struct iiot_rec *rec,
 		inst_feed(t, c->inst, rec, good, cb, arg);
 		set_deadline(t, inst_deadline(c->inst));
 	}
+	if (changed)
+		rewhile(t, s, rec->ts, cb, arg);
 	return 0;
 }
 

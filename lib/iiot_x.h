@@ -46,4 +46,41 @@ long long iiot_xint(const char *opt, const char *s, long long min,
 int64_t iiot_xduration(const char *opt, const char *s);
 int64_t iiot_xwhen(const char *opt, const char *s);
 
+/*
+ * The entries of the options every program shares, for a program's
+ * getopt_long() table: -h/--help, -q/--quiet, -u/--unbuffered,
+ * -v/--verbose and -V/--version.  The program's optstring lists their
+ * letters ("hquVv") among its own.
+ */
+#define IIOT_OPT_COMMON_LONGOPTS \
+	{ "help",	no_argument,	NULL, 'h' }, \
+	{ "quiet",	no_argument,	NULL, 'q' }, \
+	{ "unbuffered",	no_argument,	NULL, 'u' }, \
+	{ "version",	no_argument,	NULL, 'V' }, \
+	{ "verbose",	no_argument,	NULL, 'v' }
+
+/*
+ * How a program answers the shared options, for iiot_opt_common().
+ * Every pointer is borrowed; only usage and version are required.
+ */
+struct iiot_opt_common {
+	void (*usage)(void);	/* -h: print the full usage on stdout */
+	void (*version)(void);	/* -V: print the versions on stdout */
+	int *unbuffered;	/* -u sets it to 1; NULL: no -u */
+	int *quiet;		/* -q also sets it to 1; may be NULL */
+	int64_t *interval;	/* -i: a positive duration, ms; NULL: no -i */
+	const char *synopsis;	/* for the usage error of a bad -i */
+};
+
+/*
+ * Handle one option returned by getopt_long() if it is a shared one:
+ * -h prints the usage and exits 0; -V prints the version and exits 0;
+ * -q sets iiot_verbosity to -1; -v raises it unless -q was given; -u
+ * and -i set what oc points to (a bad or non-positive -i is a usage
+ * error: exit 2).  arg is optarg.
+ * Returns 1 when c was handled, 0 when it is not a shared option (the
+ * caller reports it).
+ */
+int iiot_opt_common(int c, const char *arg, const struct iiot_opt_common *oc);
+
 #endif /* IIOT_X_H */

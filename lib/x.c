@@ -149,3 +149,40 @@ iiot_xwhen(const char *opt, const char *s)
 		    "today, -1h)", opt, s);
 	return ms;
 }
+
+int
+iiot_opt_common(int c, const char *arg, const struct iiot_opt_common *oc)
+{
+	switch (c) {
+	case 'h':
+		oc->usage();
+		exit(IIOT_EXIT_OK);
+	case 'i':
+		if (oc->interval == NULL)
+			return 0;
+		*oc->interval = iiot_xduration("--interval", arg);
+		if (*oc->interval <= 0)
+			iiot_usage_error(oc->synopsis, "invalid --interval: "
+			    "'%s'", arg);
+		return 1;
+	case 'q':
+		iiot_verbosity = -1;
+		if (oc->quiet != NULL)
+			*oc->quiet = 1;
+		return 1;
+	case 'u':
+		if (oc->unbuffered == NULL)
+			return 0;
+		*oc->unbuffered = 1;
+		return 1;
+	case 'V':
+		oc->version();
+		exit(IIOT_EXIT_OK);
+	case 'v':
+		if (iiot_verbosity >= 0)
+			iiot_verbosity++;
+		return 1;
+	default:
+		return 0;
+	}
+}

@@ -135,18 +135,18 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, 'c' },
 		{ "rules", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "pass", no_argument, NULL, 'p' },
 		{ "queue", required_argument, NULL, 'Q' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 's' },
 		{ "silence", required_argument, NULL, 'S' },
-		{ "unbuffered", no_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
+	};
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered,
 	};
 	long long n;
 	int c, i;
@@ -166,9 +166,6 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'f':
 			list_add(&o->files, optarg);
 			break;
-		case 'h':
-			usage();
-			exit(IIOT_EXIT_OK);
 		case 'n':
 			o->dry = 1;
 			break;
@@ -181,9 +178,6 @@ parse_args(int argc, char **argv, struct options *o)
 				    "1000000", optarg);
 			o->queue = (size_t)n;
 			break;
-		case 'q':
-			iiot_verbosity = -1;
-			break;
 		case 'r':
 			list_add(&o->rules, optarg);
 			break;
@@ -193,17 +187,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'S':
 			list_add(&o->silences, optarg);
 			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			version();
-			exit(IIOT_EXIT_OK);
-		case 'v':
-			if (iiot_verbosity >= 0)
-				iiot_verbosity++;
-			break;
 		default:
+			if (iiot_opt_common(c, optarg, &common))
+				break;
 			if (check_mode) {
 				printf("IIOT-ALERT UNKNOWN - bad option\n");
 				exit(NAGIOS_UNKNOWN);

@@ -117,6 +117,15 @@ usage(void)
 }
 
 static void
+version(void)
+{
+	const char *libs[] = { iiot_db_libversion(), iiot_pg_libversion(),
+	    NULL };
+
+	iiot_version_print(stdout, libs);
+}
+
+static void
 add_glob(const char ***v, size_t *n, const char *s)
 {
 	*v = iiot_xrealloc(*v, (*n + 1) * sizeof(**v));
@@ -178,10 +187,8 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "commit-interval", required_argument, NULL, OPT_COMMIT },
 		{ "db", required_argument, NULL, 'd' },
 		{ "every", required_argument, NULL, OPT_EVERY },
-		{ "help", no_argument, NULL, 'h' },
 		{ "last", no_argument, NULL, OPT_LAST },
 		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "replay", no_argument, NULL, OPT_REPLAY },
 		{ "retention", required_argument, NULL, OPT_RETENTION },
 		{ "sensor", required_argument, NULL, OPT_SENSOR },
@@ -190,14 +197,14 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "tz", required_argument, NULL, OPT_TZ },
-		{ "unbuffered", no_argument, NULL, 'u' },
 		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *libs[] = { iiot_db_libversion(), iiot_pg_libversion(),
-	    NULL };
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered,
+	};
 	int c, speed_set = 0;
 
 	o->db = getenv("IIOT_DB");
@@ -227,26 +234,10 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'd':
 			o->db = optarg;
 			break;
-		case 'h':
-			usage();
-			break;
 		case 'o':
 			if ((o->fmt = iiot_fmt_parse(optarg)) < 0)
 				iiot_usage_error(SYNOPSIS, "-o: unknown format "
 				    "'%s' (json, csv, tsv, influx)", optarg);
-			break;
-		case 'q':
-			iiot_verbosity = -1;
-			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			iiot_version_print(stdout, libs);
-			exit(IIOT_EXIT_OK);
-		case 'v':
-			if (iiot_verbosity >= 0)
-				iiot_verbosity++;
 			break;
 		case OPT_AGG:
 			if ((o->agg = find_name(agg_names, optarg)) < 0)
@@ -308,7 +299,8 @@ parse_args(int argc, char **argv, struct options *o)
 			o->until = iiot_xwhen("--until", optarg);
 			break;
 		default:
-			iiot_usage_error(SYNOPSIS, NULL);
+			if (!iiot_opt_common(c, optarg, &common))
+				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
 	argc -= optind;

@@ -284,7 +284,6 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "every", required_argument, NULL, OPT_EVERY },
 		{ "fields", required_argument, NULL, OPT_FIELDS },
 		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
-		{ "help", no_argument, NULL, 'h' },
 		{ "invert", no_argument, NULL, 'x' },
 		{ "max", required_argument, NULL, OPT_MAX },
 		{ "max-count", required_argument, NULL, 'm' },
@@ -292,7 +291,6 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "offset", required_argument, NULL, OPT_OFFSET },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quality", required_argument, NULL, OPT_QUALITY },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "rate", optional_argument, NULL, OPT_RATE },
 		{ "scale", required_argument, NULL, OPT_SCALE },
 		{ "scope", required_argument, NULL, OPT_SCOPE },
@@ -302,13 +300,15 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "tag", required_argument, NULL, 't' },
-		{ "unbuffered", no_argument, NULL, 'u' },
 		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
 		{ "where", required_argument, NULL, 'e' },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
+	};
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered,
 	};
 	int c;
 
@@ -323,9 +323,6 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'e':
 			add_where(o, optarg);
 			break;
-		case 'h':
-			usage();
-			exit(IIOT_EXIT_OK);
 		case 'm':
 			o->max_count = iiot_xint("--max-count", optarg, 0,
 			    LLONG_MAX);
@@ -336,9 +333,6 @@ parse_args(int argc, char **argv, struct options *o)
 				    "format '%s' (try json, csv, tsv, influx)",
 				    optarg);
 			break;
-		case 'q':
-			iiot_verbosity = -1;
-			break;
 		case 's':
 			list_add(&o->sensors, optarg);
 			break;
@@ -348,13 +342,8 @@ parse_args(int argc, char **argv, struct options *o)
 				    "KEY=GLOB, got '%s'", optarg);
 			list_add(&o->tags, optarg);
 			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			version();
-			exit(IIOT_EXIT_OK);
 		case 'v':
+			/* Here, -v after -q brings warnings back. */
 			iiot_verbosity++;
 			break;
 		case 'x':
@@ -432,7 +421,8 @@ parse_args(int argc, char **argv, struct options *o)
 			o->until = iiot_xwhen("--until", optarg);
 			break;
 		default:
-			iiot_usage_error(SYNOPSIS, NULL);
+			if (!iiot_opt_common(c, optarg, &common))
+				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
 	o->files = argv + optind;

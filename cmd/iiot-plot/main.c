@@ -100,6 +100,17 @@ usage(void)
 }
 
 static void
+version(void)
+{
+	char mhd[64];
+	const char *libs[] = { mhd, "gnuplot (run as a separate process)",
+	    NULL };
+
+	snprintf(mhd, sizeof(mhd), "libmicrohttpd %s", web_version());
+	iiot_version_print(stdout, libs);
+}
+
+static void
 parse_size(const char *s, int *w, int *h)
 {
 	char *end;
@@ -122,27 +133,25 @@ parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "dashboard", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "map", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "panel", required_argument, NULL, 'p' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ "size", required_argument, NULL, 's' },
 		{ "stale", required_argument, NULL, 'S' },
 		{ "term", required_argument, NULL, 'T' },
 		{ "theme", required_argument, NULL, 'H' },
 		{ "title", required_argument, NULL, 't' },
-		{ "unbuffered", no_argument, NULL, 'u' },
 		{ "utc", no_argument, NULL, 'U' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
 		{ "window", required_argument, NULL, 'w' },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *libs[3] = { NULL, NULL, NULL };
-	char mhd[64];
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered, .quiet = &o->quiet,
+	};
 	int c;
 
 	o->theme = -1;
@@ -161,9 +170,6 @@ parse_args(int argc, char **argv, struct options *o)
 				iiot_usage_error(SYNOPSIS, "--theme: expected "
 				    "dark or light: '%s'", optarg);
 			break;
-		case 'h':
-			usage();
-			exit(0);
 		case 'l':
 			o->listen = optarg;
 			break;
@@ -180,10 +186,6 @@ parse_args(int argc, char **argv, struct options *o)
 			o->panels = iiot_xrealloc(o->panels, (o->npanels + 1) *
 			    sizeof(*o->panels));
 			o->panels[o->npanels++] = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
-			iiot_verbosity = -1;
 			break;
 		case 'r':
 			o->refresh = iiot_xduration("--refresh", optarg);
@@ -204,24 +206,16 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'U':
 			o->utc = 1;
 			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			snprintf(mhd, sizeof(mhd), "libmicrohttpd %s",
-			    web_version());
-			libs[0] = mhd;
-			libs[1] = "gnuplot (run as a separate process)";
-			iiot_version_print(stdout, libs);
-			exit(0);
 		case 'v':
+			/* Here, -v after -q says more again. */
 			iiot_verbosity++;
 			break;
 		case 'w':
 			o->window = iiot_xduration("--window", optarg);
 			break;
 		default:
-			iiot_usage_error(SYNOPSIS, NULL);
+			if (!iiot_opt_common(c, optarg, &common))
+				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
 	if (argc - optind > 1)

@@ -124,23 +124,23 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "cafile",	   required_argument, NULL, OPT_CAFILE },
 		{ "cert",	   required_argument, NULL, OPT_CERT },
 		{ "client-id",	   required_argument, NULL, OPT_CLIENT_ID },
-		{ "help",	   no_argument,	      NULL, 'h' },
 		{ "insecure",	   no_argument,	      NULL, OPT_INSECURE },
 		{ "key",	   required_argument, NULL, OPT_KEY },
 		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 		{ "payload",	   required_argument, NULL, OPT_PAYLOAD },
-		{ "quiet",	   no_argument,	      NULL, 'q' },
 		{ "qos",	   required_argument, NULL, OPT_QOS },
 		{ "queue",	   required_argument, NULL, OPT_QUEUE },
 		{ "queue-max",	   required_argument, NULL, OPT_QUEUE_MAX },
 		{ "retain",	   no_argument,	      NULL, 'r' },
 		{ "status-topic",  required_argument, NULL, OPT_STATUS_TOPIC },
 		{ "topic",	   required_argument, NULL, 't' },
-		{ "unbuffered",	   no_argument,	      NULL, 'u' },
-		{ "version",	   no_argument,	      NULL, 'V' },
-		{ "verbose",	   no_argument,	      NULL, 'v' },
 		{ "wait",	   required_argument, NULL, 'W' },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL,		   0,		      NULL, 0 }
+	};
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered,
 	};
 	const char *why = NULL;
 	int ch;
@@ -151,27 +151,11 @@ parse_args(int argc, char **argv, struct options *o)
 	while ((ch = getopt_long(argc, argv, "hqrt:uVvW:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage();
-			exit(IIOT_EXIT_OK);
-		case 'q':
-			iiot_verbosity = -1;
-			break;
 		case 'r':
 			o->retain = 1;
 			break;
 		case 't':
 			o->topic = optarg;
-			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			version();
-			exit(IIOT_EXIT_OK);
-		case 'v':
-			if (iiot_verbosity >= 0)
-				iiot_verbosity++;
 			break;
 		case 'W':
 			o->wait = iiot_xduration("--wait", optarg);
@@ -217,7 +201,8 @@ parse_args(int argc, char **argv, struct options *o)
 			o->status_topic = optarg;
 			break;
 		default:
-			iiot_usage_error(SYNOPSIS, NULL);
+			if (!iiot_opt_common(ch, optarg, &common))
+				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
 	if (argc - optind != 1)

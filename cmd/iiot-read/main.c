@@ -110,13 +110,8 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		{ "once",		no_argument,		NULL, '1' },
 		{ "count",		required_argument,	NULL, 'c' },
 		{ "emit-errors",	no_argument,	NULL, OPT_EMIT_ERRORS },
-		{ "help",		no_argument,		NULL, 'h' },
 		{ "interval",		required_argument,	NULL, 'i' },
 		{ "map",		required_argument,	NULL, 'm' },
-		{ "quiet",		no_argument,		NULL, 'q' },
-		{ "unbuffered",		no_argument,		NULL, 'u' },
-		{ "version",		no_argument,		NULL, 'V' },
-		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "timeout",		required_argument,	NULL, 'W' },
 		{ "cafile",	required_argument,	NULL, OPT_CAFILE },
 		{ "cert",	required_argument,	NULL, OPT_CERT },
@@ -136,7 +131,13 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		    OPT_TOPIC_FORMAT },
 		{ "ts-column",	required_argument,	NULL, OPT_TS_COL },
 		{ "value-column", required_argument,	NULL, OPT_VALUE_COL },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL,			0,			NULL, 0 }
+	};
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered, .interval = &o->interval,
+		.synopsis = SYNOPSIS,
 	};
 	int ch;
 
@@ -160,36 +161,14 @@ parse_args(int argc, char **argv, struct read_opts *o)
 				    "'%s'", optarg);
 			o->format = optarg;
 			break;
-		case 'h':
-			usage();
-			exit(IIOT_EXIT_OK);
-		case 'i':
-			o->interval = iiot_xduration("--interval", optarg);
-			if (o->interval <= 0)
-				iiot_usage_error(SYNOPSIS,
-				    "invalid --interval: '%s'", optarg);
-			break;
 		case 'm':
 			o->map = optarg;
-			break;
-		case 'q':
-			iiot_verbosity = -1;
 			break;
 		case 't':
 			if (o->ntopics >= MAX_TOPICS)
 				iiot_usage_error(SYNOPSIS, "too many -t");
 			topics[o->ntopics++] = optarg;
 			o->topics = topics;
-			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			version();
-			exit(IIOT_EXIT_OK);
-		case 'v':
-			if (iiot_verbosity >= 0)
-				iiot_verbosity++;
 			break;
 		case 'W':
 			o->timeout = iiot_xduration("--timeout", optarg);
@@ -240,7 +219,8 @@ parse_args(int argc, char **argv, struct read_opts *o)
 			o->col_value = optarg;
 			break;
 		default:
-			iiot_usage_error(SYNOPSIS, NULL);
+			if (!iiot_opt_common(ch, optarg, &common))
+				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
 	return optind;

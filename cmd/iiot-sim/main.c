@@ -125,22 +125,23 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "no-anomalies", no_argument, NULL, 'A' },
 		{ "anomaly", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "map", required_argument, NULL, 'm' },
 		{ "output", no_argument, NULL, 'o' },
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "print-map", no_argument, NULL, OPT_PRINT_MAP },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "rtu", required_argument, NULL, OPT_RTU },
 		{ "rtu-unit", required_argument, NULL, OPT_RTU_UNIT },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "schedule", no_argument, NULL, 's' },
-		{ "unbuffered", no_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
+		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
+	};
+	const struct iiot_opt_common common = {
+		.usage = usage, .version = version,
+		.unbuffered = &o->unbuffered, .interval = &o->interval,
+		.synopsis = SYNOPSIS,
 	};
 	int ch;
 
@@ -160,15 +161,6 @@ parse_args(int argc, char **argv, struct options *o)
 			    (o->nanomalies + 1) * sizeof(*o->anomalies));
 			o->anomalies[o->nanomalies++] = optarg;
 			break;
-		case 'h':
-			usage();
-			exit(IIOT_EXIT_OK);
-		case 'i':
-			o->interval = iiot_xduration("--interval", optarg);
-			if (o->interval <= 0)
-				iiot_usage_error(SYNOPSIS,
-				    "invalid --interval: '%s'", optarg);
-			break;
 		case 'l':
 			parse_listen(o, optarg);
 			break;
@@ -181,9 +173,6 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'p':
 			o->port_file = optarg;
 			break;
-		case 'q':
-			iiot_verbosity = -1;
-			break;
 		case 'S':
 			o->seed = (unsigned long long)iiot_xint("--seed",
 			    optarg, 0, LLONG_MAX);
@@ -191,16 +180,6 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->schedule = 1;
-			break;
-		case 'u':
-			o->unbuffered = 1;
-			break;
-		case 'V':
-			version();
-			exit(IIOT_EXIT_OK);
-		case 'v':
-			if (iiot_verbosity >= 0)
-				iiot_verbosity++;
 			break;
 		case OPT_PRINT_MAP:
 			o->print_map = 1;
@@ -213,7 +192,8 @@ parse_args(int argc, char **argv, struct options *o)
 			    247);
 			break;
 		default:
-			iiot_usage_error(SYNOPSIS, NULL);
+			if (!iiot_opt_common(ch, optarg, &common))
+				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
 	if (optind < argc)

@@ -55,6 +55,66 @@ void iiot_mqtt_url_release(struct iiot_mqtt_url *u);
 char *iiot_mqtt_password(const char *file);
 
 /*
+ * The broker options that every MQTT program takes, as given on the
+ * command line (--cafile, --cert, --key, --insecure, --client-id,
+ * --password-file, --qos).  The strings are borrowed, usually from
+ * argv.  Start from IIOT_MQTT_OPTS_INIT.
+ */
+struct iiot_mqtt_opts {
+	const char *cafile;		/* CA bundle; NULL: the system's */
+	const char *cert, *key;		/* client certificate, key */
+	int insecure;			/* do not check the server's name */
+	const char *client_id;		/* NULL: a random one */
+	const char *password_file;	/* NULL: $IIOT_MQTT_PASSWORD */
+	int qos;			/* 0, 1 or 2 */
+};
+
+#define IIOT_MQTT_OPTS_INIT	{ .qos = 1 }
+
+/* The getopt_long() values of those options, above a program's own. */
+enum {
+	IIOT_MQTT_OPT_CAFILE = 0x1000,
+	IIOT_MQTT_OPT_CERT,
+	IIOT_MQTT_OPT_CLIENT_ID,
+	IIOT_MQTT_OPT_INSECURE,
+	IIOT_MQTT_OPT_KEY,
+	IIOT_MQTT_OPT_PASSWORD_FILE,
+	IIOT_MQTT_OPT_QOS,
+};
+
+/*
+ * The entries of those options for a program's getopt_long() table;
+ * iiot_opt_mqtt() (iiot_x.h) stores what they return.
+ */
+#define IIOT_MQTT_LONGOPTS \
+	{ "cafile", required_argument, NULL, IIOT_MQTT_OPT_CAFILE }, \
+	{ "cert", required_argument, NULL, IIOT_MQTT_OPT_CERT }, \
+	{ "client-id", required_argument, NULL, IIOT_MQTT_OPT_CLIENT_ID }, \
+	{ "insecure", no_argument, NULL, IIOT_MQTT_OPT_INSECURE }, \
+	{ "key", required_argument, NULL, IIOT_MQTT_OPT_KEY }, \
+	{ "password-file", required_argument, NULL, \
+	    IIOT_MQTT_OPT_PASSWORD_FILE }, \
+	{ "qos", required_argument, NULL, IIOT_MQTT_OPT_QOS }
+
+/*
+ * Check that the options o go together with the broker URL u: TLS
+ * options need an mqtts:// URL, and --cert needs --key and back.
+ * Returns 0, or -1 with errno EINVAL and *why (when not NULL) set to a
+ * static message for a usage error.
+ */
+int iiot_mqtt_opts_check(const struct iiot_mqtt_opts *o,
+    const struct iiot_mqtt_url *u, const char **why);
+
+/*
+ * Return the TLS file to name when iiot_mqtt_new() failed with ENOENT
+ * or EACCES: the first of o's CA, certificate and key files that cannot
+ * be read (the key, which is read last, when the others can).  Returns
+ * a string owned by o, or "?" when o names no TLS file.  errno is that
+ * of the failed access(2) when a file cannot be read, else unchanged.
+ */
+const char *iiot_mqtt_opts_tls_file(const struct iiot_mqtt_opts *o);
+
+/*
  * How to reach a broker.  All strings are borrowed and must outlive
  * the client.  Zero the struct, then set what is needed.
  */
@@ -98,6 +158,17 @@ struct iiot_mqtt_conf {
 	void (*on_publish)(void *arg, int mid);
 	void *arg;
 };
+
+/*
+ * Set up c to reach the broker of URL u with the options o and the
+ * password (NULL for none): every other field is zeroed, except
+ * clean_session, which is 1.  The caller then sets its callbacks,
+ * topics and the like.  c borrows the strings of o, u and password,
+ * which must outlive the client.
+ */
+void iiot_mqtt_conf_init(struct iiot_mqtt_conf *c,
+    const struct iiot_mqtt_opts *o, const struct iiot_mqtt_url *u,
+    const char *password);
 
 /* States of a client, as returned by iiot_mqtt_state(). */
 #define IIOT_MQTT_DOWN		0	/* not connected; retrying */

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct iiot_mqtt_opts;
+
 /* Exit statuses shared by the suite (see iiot(7)). */
 #define IIOT_EXIT_OK	0	/* success */
 #define IIOT_EXIT_FAIL	1	/* run-time failure, or input skipped */
@@ -82,5 +84,13 @@ struct iiot_opt_common {
  * caller reports it).
  */
 int iiot_opt_common(int c, const char *arg, const struct iiot_opt_common *oc);
+
+/*
+ * Store one option returned by getopt_long() in m if it is one of the
+ * broker options of IIOT_MQTT_LONGOPTS (iiot_mqtt.h).  arg is optarg,
+ * borrowed by m.  A --qos other than 0, 1 or 2 is a usage error: exit 2.
+ * Returns 1 when c was stored, 0 when it is not a broker option.
+ */
+int iiot_opt_mqtt(int c, const char *arg, struct iiot_mqtt_opts *m);
 
 #endif /* IIOT_X_H */

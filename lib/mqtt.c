@@ -384,6 +384,52 @@ iiot_mqtt_pending(const struct iiot_mqtt *m)
 	return m->pending;
 }
 
+int
+iiot_mqtt_opts_check(const struct iiot_mqtt_opts *o,
+    const struct iiot_mqtt_url *u, const char **why)
+{
+	const char *msg = NULL;
+
+	if (!u->tls && (o->cafile || o->cert || o->key || o->insecure))
+		msg = "TLS options need an mqtts:// URL";
+	else if ((o->cert == NULL) != (o->key == NULL))
+		msg = "--cert and --key go together";
+	if (msg == NULL)
+		return 0;
+	if (why != NULL)
+		*why = msg;
+	errno = EINVAL;
+	return -1;
+}
+
+const char *
+iiot_mqtt_opts_tls_file(const struct iiot_mqtt_opts *o)
+{
+	if (o->cafile != NULL && access(o->cafile, R_OK) < 0)
+		return o->cafile;
+	if (o->cert != NULL && access(o->cert, R_OK) < 0)
+		return o->cert;
+	return o->key != NULL ? o->key : "?";
+}
+
+void
+iiot_mqtt_conf_init(struct iiot_mqtt_conf *c, const struct iiot_mqtt_opts *o,
+    const struct iiot_mqtt_url *u, const char *password)
+{
+	memset(c, 0, sizeof(*c));
+	c->host = u->host;
+	c->port = u->port;
+	c->tls = u->tls;
+	c->cafile = o->cafile;
+	c->cert = o->cert;
+	c->key = o->key;
+	c->insecure = o->insecure;
+	c->user = u->user;
+	c->password = password;
+	c->client_id = o->client_id;
+	c->clean_session = 1;
+}
+
 const char *
 iiot_mqtt_version(void)
 {

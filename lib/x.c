@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "iiot_log.h"
+#include "iiot_mqtt.h"
 #include "iiot_opt.h"
 #include "iiot_time.h"
 #include "iiot_x.h"
@@ -185,4 +186,39 @@ iiot_opt_common(int c, const char *arg, const struct iiot_opt_common *oc)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * This lives here, not in mqtt.c, so that it may exit: it uses only the
+ * struct of iiot_mqtt.h, and links no MQTT code into other programs.
+ */
+int
+iiot_opt_mqtt(int c, const char *arg, struct iiot_mqtt_opts *m)
+{
+	switch (c) {
+	case IIOT_MQTT_OPT_CAFILE:
+		m->cafile = arg;
+		break;
+	case IIOT_MQTT_OPT_CERT:
+		m->cert = arg;
+		break;
+	case IIOT_MQTT_OPT_CLIENT_ID:
+		m->client_id = arg;
+		break;
+	case IIOT_MQTT_OPT_INSECURE:
+		m->insecure = 1;
+		break;
+	case IIOT_MQTT_OPT_KEY:
+		m->key = arg;
+		break;
+	case IIOT_MQTT_OPT_PASSWORD_FILE:
+		m->password_file = arg;
+		break;
+	case IIOT_MQTT_OPT_QOS:
+		m->qos = (int)iiot_xint("--qos", arg, 0, 2);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
 }

@@ -32,8 +32,8 @@ struct options {
 	struct iiot_mqtt_url url;
 	const char *topic;
 	int payload_value;
-	int qos, retain, insecure, unbuffered;
-	const char *client_id, *cafile, *cert, *key, *password_file;
+	int retain, unbuffered;
+	struct iiot_mqtt_opts mqtt;	/* qos, TLS, client id, password */
 	const char *queue, *status_topic;
 	long long queue_max;
 	int64_t wait;			/* ms at end of input; -1: for ever */
@@ -112,29 +112,21 @@ version(void)
 }
 
 enum {
-	OPT_CAFILE = 256, OPT_CERT, OPT_CLIENT_ID, OPT_INSECURE, OPT_KEY,
-	OPT_PASSWORD_FILE, OPT_PAYLOAD, OPT_QOS, OPT_QUEUE, OPT_QUEUE_MAX,
-	OPT_STATUS_TOPIC,
+	OPT_PAYLOAD = 256, OPT_QUEUE, OPT_QUEUE_MAX, OPT_STATUS_TOPIC,
 };
 
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "cafile",	   required_argument, NULL, OPT_CAFILE },
-		{ "cert",	   required_argument, NULL, OPT_CERT },
-		{ "client-id",	   required_argument, NULL, OPT_CLIENT_ID },
-		{ "insecure",	   no_argument,	      NULL, OPT_INSECURE },
-		{ "key",	   required_argument, NULL, OPT_KEY },
-		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 		{ "payload",	   required_argument, NULL, OPT_PAYLOAD },
-		{ "qos",	   required_argument, NULL, OPT_QOS },
 		{ "queue",	   required_argument, NULL, OPT_QUEUE },
 		{ "queue-max",	   required_argument, NULL, OPT_QUEUE_MAX },
 		{ "retain",	   no_argument,	      NULL, 'r' },
 		{ "status-topic",  required_argument, NULL, OPT_STATUS_TOPIC },
 		{ "topic",	   required_argument, NULL, 't' },
 		{ "wait",	   required_argument, NULL, 'W' },
+		IIOT_MQTT_LONGOPTS,
 		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL,		   0,		      NULL, 0 }
 	};
@@ -145,7 +137,7 @@ parse_args(int argc, char **argv, struct options *o)
 	const char *why = NULL;
 	int ch;
 
-	o->qos = 1;
+	o->mqtt = (struct iiot_mqtt_opts)IIOT_MQTT_OPTS_INIT;
 	o->queue_max = DEFAULT_QMAX;
 	o->wait = -1;
 	while ((ch = getopt_long(argc, argv, "hqrt:uVvW:", longopts,
@@ -160,24 +152,6 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'W':
 			o->wait = iiot_xduration("--wait", optarg);
 			break;
-		case OPT_CAFILE:
-			o->cafile = optarg;
-			break;
-		case OPT_CERT:
-			o->cert = optarg;
-			break;
-		case OPT_CLIENT_ID:
-			o->client_id = optarg;
-			break;
-		case OPT_INSECURE:
-			o->insecure = 1;
-			break;
-		case OPT_KEY:
-			o->key = optarg;
-			break;
-		case OPT_PASSWORD_FILE:
-			o->password_file = optarg;
-			break;
 		case OPT_PAYLOAD:
 			if (strcmp(optarg, "value") == 0)
 				o->payload_value = 1;
@@ -186,9 +160,6 @@ parse_args(int argc, char **argv, struct options *o)
 			else
 				iiot_usage_error(SYNOPSIS, "invalid --payload: "
 				    "'%s': record or value", optarg);
-			break;
-		case OPT_QOS:
-			o->qos = (int)iiot_xint("--qos", optarg, 0, 2);
 			break;
 		case OPT_QUEUE:
 			o->queue = optarg;
@@ -201,7 +172,8 @@ parse_args(int argc, char **argv, struct options *o)
 			o->status_topic = optarg;
 			break;
 		default:
-			if (!iiot_opt_common(ch, optarg, &common))
+			if (!iiot_opt_common(ch, optarg, &common) &&
+			    !iiot_opt_mqtt(ch, optarg, &o->mqtt))
 				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
@@ -219,15 +191,15 @@ parse_args(int argc, char **argv, struct options *o)
 static void
 check_args(struct options *o)
 {
+	const char *why = NULL;
+
 	if (o->topic != NULL && o->url.topic != NULL)
 		iiot_usage_error(SYNOPSIS, "both --topic and a topic in the "
 		    "URL");
 	if (o->topic == NULL)
 		o->topic = o->url.topic != NULL ? o->url.topic : DEFAULT_TOPIC;
-	if (!o->url.tls && (o->cafile || o->cert || o->key || o->insecure))
-		iiot_usage_error(SYNOPSIS, "TLS options need an mqtts:// URL");
-	if ((o->cert == NULL) != (o->key == NULL))
-		iiot_usage_error(SYNOPSIS, "--cert and --key go together");
+	if (iiot_mqtt_opts_check(&o->mqtt, &o->url, &why) < 0)
+		iiot_usage_error(SYNOPSIS, "%s", why);
 }
 
 /* ---- the queue ---- */
@@ -489,7 +461,7 @@ send_queued(struct state *st)
 			st->early = -1;
 			rc = iiot_mqtt_publish(st->m, topic, payload,
 			    (size_t)sqlite3_column_bytes(st->sel, 2),
-			    st->o->qos, st->o->retain, &mid);
+			    st->o->mqtt.qos, st->o->retain, &mid);
 			st->in_publish = 0;
 			if (rc < 0) {
 				if (errno == ENOTCONN)
@@ -592,30 +564,20 @@ state_init(const struct options *o, struct state *st)
 		iiot_usage_error(SYNOPSIS, "invalid topic template: '%s'",
 		    o->topic);
 	errno = 0;
-	st->password = iiot_mqtt_password(o->password_file);
+	st->password = iiot_mqtt_password(o->mqtt.password_file);
 	if (st->password == NULL && errno == EPERM)
 		iiot_errx(IIOT_EXIT_USAGE, "cannot use password file '%s': "
-		    "other users can read it (chmod 600)", o->password_file);
+		    "other users can read it (chmod 600)",
+		    o->mqtt.password_file);
 	if (st->password == NULL && errno != 0)
 		iiot_err(IIOT_EXIT_USAGE, "cannot read password file '%s'",
-		    o->password_file);
-	memset(&c, 0, sizeof(c));
-	c.host = o->url.host;
-	c.port = o->url.port;
-	c.tls = o->url.tls;
-	c.cafile = o->cafile;
-	c.cert = o->cert;
-	c.key = o->key;
-	c.insecure = o->insecure;
-	c.user = o->url.user;
-	c.password = st->password;
-	c.client_id = o->client_id;
-	c.clean_session = 1;
+		    o->mqtt.password_file);
+	iiot_mqtt_conf_init(&c, &o->mqtt, &o->url, st->password);
 	/*
 	 * A broker takes only so many QoS 2 messages awaiting release
 	 * (mosquitto: 20, else it drops the connection).
 	 */
-	st->window = o->qos == 2 ? WINDOW_QOS2 : WINDOW;
+	st->window = o->mqtt.qos == 2 ? WINDOW_QOS2 : WINDOW;
 	c.max_inflight = (int)st->window;
 	if (o->status_topic != NULL) {
 		c.will_topic = o->status_topic;
@@ -630,9 +592,7 @@ state_init(const struct options *o, struct state *st)
 	if ((st->m = iiot_mqtt_new(&c)) == NULL) {
 		if (errno == ENOENT || errno == EACCES)
 			iiot_err(IIOT_EXIT_USAGE, "cannot read TLS file '%s'",
-			    o->cafile && access(o->cafile, R_OK) < 0 ?
-			    o->cafile : o->cert && access(o->cert, R_OK) < 0 ?
-			    o->cert : o->key ? o->key : "?");
+			    iiot_mqtt_opts_tls_file(&o->mqtt));
 		iiot_err(IIOT_EXIT_FAIL, "cannot make MQTT client");
 	}
 	st->status_mid = -1;

@@ -94,9 +94,8 @@ version(void)
 /* Long options without a short form. */
 enum {
 	OPT_EMIT_ERRORS = 256,
-	OPT_CAFILE, OPT_CERT, OPT_CLIENT_ID, OPT_INSECURE, OPT_KEY,
-	OPT_PASSWORD_FILE, OPT_QOS, OPT_SENSOR_COL, OPT_SESSION, OPT_SOURCE,
-	OPT_SOURCE_COL, OPT_TOPIC_FORMAT, OPT_TS_COL, OPT_VALUE_COL,
+	OPT_SENSOR_COL, OPT_SESSION, OPT_SOURCE, OPT_SOURCE_COL,
+	OPT_TOPIC_FORMAT, OPT_TS_COL, OPT_VALUE_COL,
 };
 
 /* The -t filters; a fixed array, so nothing needs freeing. */
@@ -113,15 +112,7 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		{ "interval",		required_argument,	NULL, 'i' },
 		{ "map",		required_argument,	NULL, 'm' },
 		{ "timeout",		required_argument,	NULL, 'W' },
-		{ "cafile",	required_argument,	NULL, OPT_CAFILE },
-		{ "cert",	required_argument,	NULL, OPT_CERT },
-		{ "client-id",	required_argument,	NULL, OPT_CLIENT_ID },
 		{ "format",	required_argument,	NULL, 'f' },
-		{ "insecure",	no_argument,		NULL, OPT_INSECURE },
-		{ "key",	required_argument,	NULL, OPT_KEY },
-		{ "password-file", required_argument,	NULL,
-		    OPT_PASSWORD_FILE },
-		{ "qos",	required_argument,	NULL, OPT_QOS },
 		{ "sensor-column", required_argument,	NULL, OPT_SENSOR_COL },
 		{ "session",	no_argument,		NULL, OPT_SESSION },
 		{ "source",	required_argument,	NULL, OPT_SOURCE },
@@ -131,6 +122,7 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		    OPT_TOPIC_FORMAT },
 		{ "ts-column",	required_argument,	NULL, OPT_TS_COL },
 		{ "value-column", required_argument,	NULL, OPT_VALUE_COL },
+		IIOT_MQTT_LONGOPTS,
 		IIOT_OPT_COMMON_LONGOPTS,
 		{ NULL,			0,			NULL, 0 }
 	};
@@ -139,13 +131,13 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		.unbuffered = &o->unbuffered, .interval = &o->interval,
 		.synopsis = SYNOPSIS,
 	};
+	struct iiot_mqtt_opts mq = IIOT_MQTT_OPTS_INIT;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->interval = 1000;
 	o->count = -1;
 	o->timeout = -1;
-	o->qos = 1;
 	while ((ch = getopt_long(argc, argv, "1c:f:hi:m:qt:uVvW:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -176,27 +168,6 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		case OPT_EMIT_ERRORS:
 			o->emit_errors = 1;
 			break;
-		case OPT_CAFILE:
-			o->cafile = optarg;
-			break;
-		case OPT_CERT:
-			o->cert = optarg;
-			break;
-		case OPT_CLIENT_ID:
-			o->client_id = optarg;
-			break;
-		case OPT_INSECURE:
-			o->insecure = 1;
-			break;
-		case OPT_KEY:
-			o->key = optarg;
-			break;
-		case OPT_PASSWORD_FILE:
-			o->password_file = optarg;
-			break;
-		case OPT_QOS:
-			o->qos = (int)iiot_xint("--qos", optarg, 0, 2);
-			break;
 		case OPT_SENSOR_COL:
 			o->col_sensor = optarg;
 			break;
@@ -219,10 +190,19 @@ parse_args(int argc, char **argv, struct read_opts *o)
 			o->col_value = optarg;
 			break;
 		default:
-			if (!iiot_opt_common(ch, optarg, &common))
+			if (!iiot_opt_common(ch, optarg, &common) &&
+			    !iiot_opt_mqtt(ch, optarg, &mq))
 				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
+	/* struct read_opts, shared with mqtt.c, keeps them one by one. */
+	o->cafile = mq.cafile;
+	o->cert = mq.cert;
+	o->key = mq.key;
+	o->insecure = mq.insecure;
+	o->client_id = mq.client_id;
+	o->password_file = mq.password_file;
+	o->qos = mq.qos;
 	return optind;
 }
 

@@ -236,15 +236,116 @@ test_password(void)
 	tap_ok(pw == NULL && errno == 0, "password: none at all");
 }
 
+static const struct {
+	int tls;		/* mqtts:// */
+	const char *cafile, *cert, *key;
+	int insecure;
+	const char *why;	/* NULL: the options go together */
+} check_cases[] = {
+	{ 0, NULL, NULL, NULL, 0, NULL },			/* plain */
+	{ 1, NULL, NULL, NULL, 0, NULL },			/* TLS alone */
+	{ 1, "ca", "crt", "key", 1, NULL },			/* every TLS file */
+	{ 0, "ca", NULL, NULL, 0,				/* CA, mqtt:// */
+	    "TLS options need an mqtts:// URL" },
+	{ 0, NULL, NULL, NULL, 1,				/* insecure */
+	    "TLS options need an mqtts:// URL" },
+	{ 1, NULL, "crt", NULL, 0, "--cert and --key go together" },
+	{ 1, NULL, NULL, "key", 0, "--cert and --key go together" },
+	{ 0, NULL, "crt", NULL, 0,				/* TLS first */
+	    "TLS options need an mqtts:// URL" },
+};
+
+static void
+test_opts_check(void)
+{
+	struct iiot_mqtt_opts o = IIOT_MQTT_OPTS_INIT;
+	struct iiot_mqtt_url u;
+	const char *why;
+	char desc[128];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NELEM(check_cases); i++) {
+		memset(&u, 0, sizeof(u));
+		u.tls = check_cases[i].tls;
+		o.cafile = check_cases[i].cafile;
+		o.cert = check_cases[i].cert;
+		o.key = check_cases[i].key;
+		o.insecure = check_cases[i].insecure;
+		why = NULL;
+		errno = 0;
+		rc = iiot_mqtt_opts_check(&o, &u, &why);
+		snprintf(desc, sizeof(desc), "opts check #%zu: %s", i + 1,
+		    check_cases[i].why ? check_cases[i].why : "fine");
+		if (check_cases[i].why == NULL)
+			tap_ok(rc == 0 && why == NULL, desc);
+		else
+			tap_ok(rc == -1 && errno == EINVAL && why != NULL &&
+			    strcmp(why, check_cases[i].why) == 0, desc);
+	}
+}
+
+static void
+test_conf_init(void)
+{
+	struct iiot_mqtt_opts o = IIOT_MQTT_OPTS_INIT;
+	struct iiot_mqtt_url u;
+	struct iiot_mqtt_conf c;
+
+	tap_ok(o.qos == 1 && o.cafile == NULL && o.insecure == 0,
+	    "opts: QoS 1 and nothing else by default");
+	if (iiot_mqtt_url_parse("mqtts://edge@broker:8884/t", &u, NULL) < 0) {
+		tap_ok(0, "conf: URL parsed");
+		return;
+	}
+	o.cafile = "ca.pem";
+	o.cert = "c.pem";
+	o.key = "k.pem";
+	o.insecure = 1;
+	o.client_id = "id1";
+	memset(&c, 0xff, sizeof(c));
+	iiot_mqtt_conf_init(&c, &o, &u, "pw");
+	tap_ok(strcmp(c.host, "broker") == 0 && c.port == 8884 && c.tls == 1 &&
+	    strcmp(c.user, "edge") == 0 && strcmp(c.password, "pw") == 0 &&
+	    c.cafile == o.cafile && c.cert == o.cert && c.key == o.key &&
+	    c.insecure == 1 && c.client_id == o.client_id &&
+	    c.clean_session == 1 && c.topics == NULL && c.ntopics == 0 &&
+	    c.max_inflight == 0 && c.will_topic == NULL &&
+	    c.on_message == NULL && c.arg == NULL,
+	    "conf: from the options and the URL, the rest zeroed");
+	iiot_mqtt_url_release(&u);
+}
+
+static void
+test_tls_file(void)
+{
+	struct iiot_mqtt_opts o = IIOT_MQTT_OPTS_INIT;
+
+	tap_ok(strcmp(iiot_mqtt_opts_tls_file(&o), "?") == 0,
+	    "tls file: none given");
+	o.cafile = "/dev/null";
+	o.cert = "/nonexistent/c.pem";
+	o.key = "/nonexistent/k.pem";
+	tap_ok(strcmp(iiot_mqtt_opts_tls_file(&o), o.cert) == 0,
+	    "tls file: the first that cannot be read");
+	o.cert = "/dev/null";
+	tap_ok(strcmp(iiot_mqtt_opts_tls_file(&o), o.key) == 0,
+	    "tls file: else the key");
+}
+
 int
 main(void)
 {
 	tap_plan((int)(NELEM(url_cases) + NELEM(tmpl_cases) +
-	    NELEM(build_cases) + NELEM(match_cases) + 4));
+	    NELEM(build_cases) + NELEM(match_cases) + 4 +
+	    NELEM(check_cases) + 2 + 3));
 	test_urls();
 	test_templates();
 	test_build();
 	test_match();
 	test_password();
+	test_opts_check();
+	test_conf_init();
+	test_tls_file();
 	return tap_status();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iiot_log.h"
+#include "iiot_mqtt.h"
 #include "iiot_x.h"
 #include "tap.h"
 
@@ -76,10 +77,34 @@ test_common(void)
 	iiot_verbosity = 0;
 }
 
+static void
+test_mqtt(void)
+{
+	struct iiot_mqtt_opts m = IIOT_MQTT_OPTS_INIT;
+
+	tap_ok(iiot_opt_mqtt(IIOT_MQTT_OPT_CAFILE, "ca", &m) == 1 &&
+	    iiot_opt_mqtt(IIOT_MQTT_OPT_CERT, "crt", &m) == 1 &&
+	    iiot_opt_mqtt(IIOT_MQTT_OPT_KEY, "key", &m) == 1 &&
+	    iiot_opt_mqtt(IIOT_MQTT_OPT_INSECURE, NULL, &m) == 1 &&
+	    iiot_opt_mqtt(IIOT_MQTT_OPT_CLIENT_ID, "id", &m) == 1 &&
+	    iiot_opt_mqtt(IIOT_MQTT_OPT_PASSWORD_FILE, "pw", &m) == 1 &&
+	    iiot_opt_mqtt(IIOT_MQTT_OPT_QOS, "2", &m) == 1,
+	    "mqtt: every broker option is taken");
+	tap_ok(strcmp(m.cafile, "ca") == 0 && strcmp(m.cert, "crt") == 0 &&
+	    strcmp(m.key, "key") == 0 && m.insecure == 1 &&
+	    strcmp(m.client_id, "id") == 0 &&
+	    strcmp(m.password_file, "pw") == 0 && m.qos == 2,
+	    "mqtt: and stored");
+	tap_ok(iiot_opt_mqtt('h', NULL, &m) == 0 &&
+	    iiot_opt_mqtt(256, "x", &m) == 0,
+	    "mqtt: other options are left to the caller");
+}
+
 int
 main(void)
 {
-	tap_plan((int)NELEM(common_cases) + 3);
+	tap_plan((int)NELEM(common_cases) + 3 + 3);
 	test_common();
+	test_mqtt();
 	return tap_status();
 }

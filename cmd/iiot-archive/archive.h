@@ -129,6 +129,14 @@ int rotate_live(const struct options *o, struct live *l);
  */
 int verify_days(const struct options *o, int bad);
 
+/*
+ * Replay: wait until record time ts is due at speed times the recorded
+ * pace, *t0 being the first record's time (IIOT_TS_NONE before it) and
+ * *w0 its monotonic wall time; stdout is flushed before each wait.
+ * Returns 1, or 0 if SIGTERM or SIGINT came (query.c).
+ */
+int replay_pace(double speed, int64_t ts, int64_t *t0, int64_t *w0);
+
 /* The subcommands; each returns the exit status. */
 int cmd_write(const struct options *o);
 int cmd_query(const struct options *o);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -416,34 +415,6 @@ find_ser(const struct pquery *q, int64_t id)
 	return lo < q->nser && q->ser[lo].id == id ? &q->ser[lo] : NULL;
 }
 
-/* Replay: wait until ts is due; 0 if interrupted. */
-static int
-pace(struct pquery *q, int64_t ts)
-{
-	struct timespec d;
-	int64_t left;
-
-	if (q->t0 == IIOT_TS_NONE) {
-		q->t0 = ts;
-		q->w0 = iiot_mono_ms();
-		return 1;
-	}
-	for (;;) {
-		left = q->w0 + (int64_t)((double)(ts - q->t0) / q->o->speed) -
-		    iiot_mono_ms();
-		if (left <= 0)
-			return 1;
-		fflush(stdout);
-		if (left > 200)
-			left = 200;
-		d.tv_sec = 0;
-		d.tv_nsec = left * 1000000;
-		nanosleep(&d, NULL);
-		if (iiot_sig_term)
-			return 0;
-	}
-}
-
 static int
 row(void *arg, const struct iiot_pg_sample *s)
 {
@@ -480,7 +451,7 @@ row(void *arg, const struct iiot_pg_sample *s)
 	rc |= iiot_buf_addc(b, '}');
 	if (rc != 0)
 		iiot_err(IIOT_EXIT_FAIL, "cannot allocate");
-	if (q->o->replay && !pace(q, s->ts))
+	if (q->o->replay && !replay_pace(q->o->speed, s->ts, &q->t0, &q->w0))
 		return 1;
 	if (q->o->fmt == IIOT_FMT_JSON) {
 		iiot_buf_addc(b, '\n');

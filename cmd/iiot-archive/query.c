@@ -395,9 +395,8 @@ emit(struct query *q)
 	iiot_out_record();
 }
 
-/* Wait until record time ts is due in replay; 0 if interrupted. */
-static int
-pace(const struct query *q, int64_t ts, int64_t *t0, int64_t *w0)
+int
+replay_pace(double speed, int64_t ts, int64_t *t0, int64_t *w0)
 {
 	struct timespec d;
 	int64_t left;
@@ -408,7 +407,7 @@ pace(const struct query *q, int64_t ts, int64_t *t0, int64_t *w0)
 		return 1;
 	}
 	for (;;) {
-		left = *w0 + (int64_t)((double)(ts - *t0) / q->o->speed) -
+		left = *w0 + (int64_t)((double)(ts - *t0) / speed) -
 		    iiot_mono_ms();
 		if (left <= 0)
 			return 1;
@@ -471,7 +470,7 @@ cmd_query(const struct options *o)
 	while (q.nheap > 0 && !iiot_sig_term) {
 		k = q.heap[0];
 		format_row(&q, &q.cur[k]);
-		if (o->replay && !pace(&q, q.cur[k].ts, &t0, &w0))
+		if (o->replay && !replay_pace(o->speed, q.cur[k].ts, &t0, &w0))
 			break;
 		emit(&q);
 		if (advance(&q, k) == 0)

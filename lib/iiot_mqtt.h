@@ -115,6 +115,17 @@ int iiot_mqtt_opts_check(const struct iiot_mqtt_opts *o,
 const char *iiot_mqtt_opts_tls_file(const struct iiot_mqtt_opts *o);
 
 /*
+ * Read the password of o, as iiot_mqtt_password() does with its
+ * --password-file (else IIOT_MQTT_PASSWORD), into *password (a string
+ * the caller frees, or NULL when there is none).  Returns 0, or -1 with
+ * errno set and err (n bytes) saying why: "cannot use password file
+ * 'F': other users can read it (chmod 600)" or "cannot read password
+ * file 'F': why".
+ */
+int iiot_mqtt_opts_password(const struct iiot_mqtt_opts *o,
+    char **password, char *err, size_t n);
+
+/*
  * How to reach a broker.  All strings are borrowed and must outlive
  * the client.  Zero the struct, then set what is needed.
  */

@@ -412,6 +412,28 @@ iiot_mqtt_opts_tls_file(const struct iiot_mqtt_opts *o)
 	return o->key != NULL ? o->key : "?";
 }
 
+int
+iiot_mqtt_opts_password(const struct iiot_mqtt_opts *o, char **password,
+    char *err, size_t n)
+{
+	int e;
+
+	errno = 0;
+	if ((*password = iiot_mqtt_password(o->password_file)) != NULL ||
+	    errno == 0)
+		return 0;
+	e = errno;
+	if (e == EPERM)
+		snprintf(err, n, "cannot use password file '%s': other users "
+		    "can read it (chmod 600)", o->password_file);
+	else
+		snprintf(err, n, "cannot read password file '%s': %s",
+		    o->password_file != NULL ? o->password_file : "?",
+		    strerror(e));
+	errno = e;
+	return -1;
+}
+
 void
 iiot_mqtt_conf_init(struct iiot_mqtt_conf *c, const struct iiot_mqtt_opts *o,
     const struct iiot_mqtt_url *u, const char *password)

@@ -558,20 +558,15 @@ static void
 state_init(const struct options *o, struct state *st)
 {
 	struct iiot_mqtt_conf c;
+	char why[512];
 
 	st->o = o;
 	if ((st->tmpl = iiot_topic_new(o->topic)) == NULL)
 		iiot_usage_error(SYNOPSIS, "invalid topic template: '%s'",
 		    o->topic);
-	errno = 0;
-	st->password = iiot_mqtt_password(o->mqtt.password_file);
-	if (st->password == NULL && errno == EPERM)
-		iiot_errx(IIOT_EXIT_USAGE, "cannot use password file '%s': "
-		    "other users can read it (chmod 600)",
-		    o->mqtt.password_file);
-	if (st->password == NULL && errno != 0)
-		iiot_err(IIOT_EXIT_USAGE, "cannot read password file '%s'",
-		    o->mqtt.password_file);
+	if (iiot_mqtt_opts_password(&o->mqtt, &st->password, why,
+	    sizeof(why)) < 0)
+		iiot_errx(IIOT_EXIT_USAGE, "%s", why);
 	iiot_mqtt_conf_init(&c, &o->mqtt, &o->url, st->password);
 	/*
 	 * A broker takes only so many QoS 2 messages awaiting release

@@ -131,11 +131,11 @@ parse_args(int argc, char **argv, struct read_opts *o)
 		.unbuffered = &o->unbuffered, .interval = &o->interval,
 		.synopsis = SYNOPSIS,
 	};
-	struct iiot_mqtt_opts mq = IIOT_MQTT_OPTS_INIT;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->interval = 1000;
+	o->mqtt = (struct iiot_mqtt_opts)IIOT_MQTT_OPTS_INIT;
 	o->count = -1;
 	o->timeout = -1;
 	while ((ch = getopt_long(argc, argv, "1c:f:hi:m:qt:uVvW:", longopts,
@@ -191,18 +191,10 @@ parse_args(int argc, char **argv, struct read_opts *o)
 			break;
 		default:
 			if (!iiot_opt_common(ch, optarg, &common) &&
-			    !iiot_opt_mqtt(ch, optarg, &mq))
+			    !iiot_opt_mqtt(ch, optarg, &o->mqtt))
 				iiot_usage_error(SYNOPSIS, NULL);
 		}
 	}
-	/* struct read_opts, shared with mqtt.c, keeps them one by one. */
-	o->cafile = mq.cafile;
-	o->cert = mq.cert;
-	o->key = mq.key;
-	o->insecure = mq.insecure;
-	o->client_id = mq.client_id;
-	o->password_file = mq.password_file;
-	o->qos = mq.qos;
 	return optind;
 }
 

@@ -396,16 +396,6 @@ loop(struct mq *q)
 }
 
 /* The first of the TLS files that cannot be read. */
-static const char *
-tls_culprit(const char *ca, const char *cert, const char *key)
-{
-	if (ca != NULL && access(ca, R_OK) < 0)
-		return ca;
-	if (cert != NULL && access(cert, R_OK) < 0)
-		return cert;
-	return key != NULL ? key : "?";
-}
-
 int
 mqtt_run(const struct read_opts *o, const char *url)
 {
@@ -415,7 +405,7 @@ mqtt_run(const struct read_opts *o, const char *url)
 	struct stat st;
 	struct mq q;
 	const char *why = NULL;
-	char *password = NULL;
+	char *password = NULL, err[512];
 	size_t nf = 0, i;
 	int status = 2;
 
@@ -428,16 +418,12 @@ mqtt_run(const struct read_opts *o, const char *url)
 	}
 	q.host = u.host;
 	q.port = u.port;
-	if (o->session && o->client_id == NULL) {
+	if (o->session && o->mqtt.client_id == NULL) {
 		iiot_warnx("--session needs --client-id");
 		goto out;
 	}
-	if (!u.tls && (o->cafile || o->cert || o->key || o->insecure)) {
-		iiot_warnx("TLS options need an mqtts:// URL");
-		goto out;
-	}
-	if ((o->cert == NULL) != (o->key == NULL)) {
-		iiot_warnx("--cert and --key go together");
+	if (iiot_mqtt_opts_check(&o->mqtt, &u, &why) < 0) {
+		iiot_warnx("%s", why);
 		goto out;
 	}
 	if (o->topic_format != NULL &&
@@ -451,39 +437,23 @@ mqtt_run(const struct read_opts *o, const char *url)
 		filters[nf++] = o->topics[i];
 	if (nf == 0)
 		filters[nf++] = q.tmpl ? iiot_topic_filter(q.tmpl) : "#";
-	errno = 0;
-	password = iiot_mqtt_password(o->password_file);
-	if (password == NULL && errno == EPERM) {
-		iiot_warnx("cannot use password file '%s': other users can "
-		    "read it (chmod 600)", o->password_file);
+	if (iiot_mqtt_opts_password(&o->mqtt, &password, err,
+	    sizeof(err)) < 0) {
+		iiot_warnx("%s", err);
 		goto out;
 	}
-	if (password == NULL && errno != 0) {
-		iiot_warn("cannot read password file '%s'", o->password_file);
-		goto out;
-	}
-	memset(&c, 0, sizeof(c));
-	c.host = u.host;
-	c.port = u.port;
-	c.tls = u.tls;
-	c.cafile = o->cafile;
-	c.cert = o->cert;
-	c.key = o->key;
-	c.insecure = o->insecure;
-	c.user = u.user;
-	c.password = password;
-	c.client_id = o->client_id;
+	iiot_mqtt_conf_init(&c, &o->mqtt, &u, password);
 	c.clean_session = !o->session;
 	c.topics = filters;
 	c.ntopics = nf;
-	c.sub_qos = o->qos;
+	c.sub_qos = o->mqtt.qos;
 	c.on_message = on_message;
 	c.on_connect = on_connect;
 	c.arg = &q;
 	if ((q.m = iiot_mqtt_new(&c)) == NULL) {
 		if (errno == ENOENT || errno == EACCES)
 			iiot_warn("cannot read TLS file '%s'",
-			    tls_culprit(o->cafile, o->cert, o->key));
+			    iiot_mqtt_opts_tls_file(&o->mqtt));
 		else
 			iiot_warn("cannot set up the MQTT client");
 		goto out;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iiot_mqtt.h"
+
 /*
  * Options of iiot-read, filled by parse_args() in main.c and read by
  * every source.  Each source uses the fields it needs.
@@ -23,13 +25,9 @@ struct read_opts {
 	/* MQTT (mqtt.c) */
 	const char **topics;		/* -t filters, repeatable */
 	size_t ntopics;
-	int qos;
-	const char *client_id;
+	struct iiot_mqtt_opts mqtt;	/* qos, TLS, client id, password */
 	int session;			/* persistent session */
 	const char *topic_format;	/* 'plant/{location}/{source}/{sensor}' */
-	const char *cafile, *cert, *key;
-	int insecure;
-	const char *password_file;
 
 	/* files (file.c) */
 	const char *format;		/* csv, tsv, json, influx, or NULL */

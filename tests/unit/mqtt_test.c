@@ -224,6 +224,24 @@ test_password(void)
 	tap_ok(pw == NULL && errno == EPERM,
 	    "password: a world-readable file is refused");
 	free(pw);
+	{
+		struct iiot_mqtt_opts o = IIOT_MQTT_OPTS_INIT;
+		char err[512], want[600];
+
+		o.password_file = path;
+		snprintf(want, sizeof(want), "cannot use password file '%s': "
+		    "other users can read it (chmod 600)", path);
+		pw = NULL;
+		tap_ok(iiot_mqtt_opts_password(&o, &pw, err, sizeof(err)) < 0
+		    && pw == NULL && strcmp(err, want) == 0,
+		    "password: the options' file, refused, says why");
+		unlink(path);
+		snprintf(want, sizeof(want), "cannot read password file '%s': "
+		    "%s", path, strerror(ENOENT));
+		tap_ok(iiot_mqtt_opts_password(&o, &pw, err, sizeof(err)) < 0
+		    && errno == ENOENT && strcmp(err, want) == 0,
+		    "password: a missing file says why");
+	}
 	unlink(path);
 	setenv(IIOT_MQTT_PASSWORD_ENV, "fromenv", 1);
 	pw = iiot_mqtt_password(NULL);

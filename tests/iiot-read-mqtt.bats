@@ -65,6 +65,19 @@ pub() {
 	[ "$output" = '{"source":"press1","sensor":"oil_temp","value":1}' ]
 }
 
+@test "iiot-read: MQTT: a shared subscription in the URL, -C to stop" {
+	start_mosquitto
+	read_start -C 2 "mqtt://127.0.0.1:$MQTT_PORT/\$share/g1/plant/#"
+	pub -t plant/press1/oil_temp -m 1
+	pub -t plant/press2/oil_temp -m 2
+	read_wait
+	[ "$rc" -eq 0 ]
+	run jq -c 'del(.ts)' "$BATS_TEST_TMPDIR/out"
+	[ "${lines[0]}" = '{"source":"press1","sensor":"oil_temp","value":1}' ]
+	[ "${lines[1]}" = '{"source":"press2","sensor":"oil_temp","value":2}' ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "iiot-read: MQTT: several filters with wildcards" {
 	start_mosquitto
 	read_start -c 3 -t 'x/+/t' -t 'y/#' --qos 2 \

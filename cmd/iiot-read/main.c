@@ -39,7 +39,7 @@ usage(void)
 "records (none or '-' for stdin).\n"
 "\n"
 "  -1, --once             one cycle, then exit (1 if a device failed)\n"
-"  -c, --count N          stop after N cycles (Modbus) or records\n"
+"  -c, -C, --count N      stop after N cycles (Modbus) or records\n"
 "      --emit-errors      a failed read gives a record with quality bad\n"
 "  -h, --help             print this help and exit\n"
 "  -i, --interval DUR     time between Modbus cycles (default 1s)\n"
@@ -138,12 +138,13 @@ parse_args(int argc, char **argv, struct read_opts *o)
 	o->mqtt = (struct iiot_mqtt_opts)IIOT_MQTT_OPTS_INIT;
 	o->count = -1;
 	o->timeout = -1;
-	while ((ch = getopt_long(argc, argv, "1c:f:hi:m:qt:uVvW:", longopts,
+	while ((ch = getopt_long(argc, argv, "1C:c:f:hi:m:qt:uVvW:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '1':
 			o->once = 1;
 			break;
+		case 'C':
 		case 'c':
 			o->count = iiot_xint("--count", optarg, 1, LLONG_MAX);
 			break;

@@ -121,6 +121,46 @@ iiot_buf_add_json_str(struct iiot_buf *b, const char *s, size_t n)
 	return iiot_buf_addc(b, '"');
 }
 
+/*
+ * If d is a decimal with at most 3 digits after the point (|d| < 1e12),
+ * write its shortest form into tmp (32 bytes), set *n and return 1: the
+ * double nearest that decimal is d, and no shorter decimal is as near,
+ * so it reads back as d and is what "%.15g" would write.
+ */
+static int
+milli(double d, char *tmp, int *n)
+{
+	char buf[32], *p = buf + sizeof(buf);
+	long long k = llround(d * 1000), m;
+	int frac, digits = 3;
+
+	if ((double)k / 1000.0 != d)
+		return 0;
+	m = k < 0 ? -k : k;
+	frac = (int)(m % 1000);
+	m /= 1000;
+	if (frac != 0) {
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		while (digits-- > 0) {
+			*--p = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		*--p = '.';
+	}
+	do {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+	} while (m > 0);
+	if (k < 0)
+		*--p = '-';
+	*n = (int)(buf + sizeof(buf) - p);
+	memcpy(tmp, p, (size_t)*n);
+	return 1;
+}
+
 int
 iiot_buf_add_json_num(struct iiot_buf *b, double d)
 {
@@ -132,6 +172,8 @@ iiot_buf_add_json_num(struct iiot_buf *b, double d)
 	/* Range first: converting a larger double to long long is UB. */
 	if (fabs(d) < 1e15 && d == (double)(long long)d) {
 		n = snprintf(tmp, sizeof(tmp), "%lld", (long long)d);
+	} else if (fabs(d) < 1e12 && milli(d, tmp, &n)) {
+		/* Most readings: a few decimals, written without printf. */
 	} else {
 		/* The shortest of 15, 16 or 17 digits that reads back. */
 		n = snprintf(tmp, sizeof(tmp), "%.15g", d);

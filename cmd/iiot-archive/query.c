@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* query.c: iiot-archive query and series: records back out, in time order. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,44 +308,6 @@ advance(struct query *q, size_t k)
 	return rc;
 }
 
-/*
- * Append a number as iiot_buf_add_json_num() would, fast for the common
- * case of at most three decimals: sensor values are mostly such.
- */
-static int
-add_num(struct iiot_buf *b, double v)
-{
-	char tmp[32], *p = tmp + sizeof(tmp);
-	long long k, ip;
-	int frac, digits = 3;
-
-	if (!(fabs(v) < 1e12))
-		return iiot_buf_add_json_num(b, v);
-	k = llround(v * 1000);
-	if ((double)k / 1000.0 != v)
-		return iiot_buf_add_json_num(b, v);
-	ip = (k < 0 ? -k : k) / 1000;
-	frac = (int)((k < 0 ? -k : k) % 1000);
-	if (frac != 0) {
-		while (frac % 10 == 0) {
-			frac /= 10;
-			digits--;
-		}
-		while (digits-- > 0) {
-			*--p = (char)('0' + frac % 10);
-			frac /= 10;
-		}
-		*--p = '.';
-	}
-	do {
-		*--p = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip > 0);
-	if (k < 0)
-		*--p = '-';
-	return iiot_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 /* Make the current row of cursor c a JSON record in q->line. */
 static void
 format_row(struct query *q, struct cursor *c)
@@ -363,7 +324,7 @@ format_row(struct query *q, struct cursor *c)
 	rc |= iiot_buf_add(b, ts, n);
 	rc |= iiot_buf_addc(b, '"');
 	rc |= iiot_buf_adds(b, c->pre);
-	rc |= add_num(b, iiot_stmt_double(c->st, 1));
+	rc |= iiot_buf_add_json_num(b, iiot_stmt_double(c->st, 1));
 	if (q->o->agg != AGG_COUNT)
 		rc |= iiot_buf_adds(b, c->unit);
 	if (q->o->agg == AGG_NONE &&

@@ -169,6 +169,40 @@ test_num_roundtrip(void)
 	return bad == 0;
 }
 
+/*
+ * Values with a few decimals, written without printf, are written as
+ * the shortest of %.15g, %.16g and %.17g that reads back would be.
+ */
+static int
+test_num_decimals(void)
+{
+	struct iiot_buf b = IIOT_BUF_INIT;
+	char want[32];
+	double d;
+	int i, bad = 0, scale;
+
+	srandom(5);
+	for (i = 0; i < 300000 && bad < 5; i++) {
+		scale = (int[]){ 1, 10, 100, 1000 }[i % 4];
+		d = (double)(random() % 2000000001 - 1000000000) / scale;
+		if (i % 7 == 0)
+			d /= 1e6;
+		snprintf(want, sizeof(want), "%.15g", d);
+		if (strtod(want, NULL) != d)
+			snprintf(want, sizeof(want), "%.16g", d);
+		if (strtod(want, NULL) != d)
+			snprintf(want, sizeof(want), "%.17g", d);
+		iiot_buf_reset(&b);
+		iiot_buf_add_json_num(&b, d);
+		if (strcmp(b.data, want) != 0) {
+			printf("# %.17g gives %s, not %s\n", d, b.data, want);
+			bad++;
+		}
+	}
+	iiot_buf_release(&b);
+	return bad == 0;
+}
+
 int
 main(void)
 {
@@ -177,7 +211,7 @@ main(void)
 	size_t i;
 	int ok;
 
-	tap_plan((int)(NELEM(str_cases) + NELEM(num_cases)) + 4);
+	tap_plan((int)(NELEM(str_cases) + NELEM(num_cases)) + 5);
 	for (i = 0; i < NELEM(str_cases); i++) {
 		iiot_buf_reset(&b);
 		iiot_buf_addc(&b, '>');
@@ -204,6 +238,7 @@ main(void)
 	tap_ok(test_growth(), "growth: byte by byte, reset, release");
 	tap_ok(test_addf(), "addf: long, exact fit, many appends");
 	tap_ok(test_num_roundtrip(), "json number: random doubles read back");
+	tap_ok(test_num_decimals(), "json number: decimals as printf's shortest");
 	/* Appending a string to itself is not supported; add to another. */
 	ok = iiot_buf_adds(&b, "ab") == 0 && iiot_buf_add(&b, "", 0) == 0 &&
 	    b.len == 2 && strcmp(b.data, "ab") == 0;

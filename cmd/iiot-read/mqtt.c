@@ -315,6 +315,13 @@ on_message(void *arg, const char *topic, const char *payload, size_t len)
 	if (iiot_rec_write(&q->rec, stdout) < 0)
 		q->wfail = 1;
 	iiot_out_record();
+	/*
+	 * libmosquitto has acknowledged the message before this call: at
+	 * QoS 1 and 2, hand the record on at once rather than hold it in
+	 * our buffer, where a crash would lose it.
+	 */
+	if (q->o->mqtt.qos > 0 && fflush(stdout) != 0)
+		q->wfail = 1;
 	q->nrec++;
 	if (q->o->count > 0 && q->nrec >= (unsigned long long)q->o->count)
 		q->done = 1;

@@ -24,6 +24,24 @@ start_smtp() {
 	wait_port "$SMTP_PORT" 10
 }
 
+# start_smtp_tls smtps|starttls: the same with TLS, implicit (SMTPS)
+# or after STARTTLS (required), its certificate for localhost signed by
+# the test CA $BATS_TEST_TMPDIR/tls/ca.crt.
+start_smtp_tls() {
+	local d=$BATS_TEST_TMPDIR/tls opt=--tlscert key=--tlskey
+	make_certs "$d"
+	if [ "$1" = smtps ]; then
+		opt=--smtpscert key=--smtpskey
+	fi
+	SMTP_PORT=$(free_port)
+	PYTHONUNBUFFERED=1 /usr/bin/python3 -m aiosmtpd -n \
+	    -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Debugging \
+	    "$opt" "$d/server.crt" "$key" "$d/server.key" \
+	    > "$BATS_TEST_TMPDIR/smtp.log" 2>&1 &
+	SMTP_PID=$!
+	wait_port "$SMTP_PORT" 10
+}
+
 # start_http [STATUS]: an HTTP listener storing each request in
 # $BATS_TEST_TMPDIR/http/req.N.  Sets HTTP_PORT and HTTP_PID.
 start_http() {

@@ -355,6 +355,36 @@ silent resolved 1" ]
 	[ "$(grep -c 'MESSAGE FOLLOWS' "$log")" -eq 3 ]
 }
 
+@test "iiot-alert: e-mail over STARTTLS and SMTPS, the server's certificate checked" {
+	local r=$BATS_TEST_TMPDIR/r ca=$BATS_TEST_TMPDIR/tls/ca.crt
+	rec press1 oil_temp 70 > "$BATS_TEST_TMPDIR/in"
+	start_smtp_tls starttls
+	printf 'action m mail to maint@plant.example via smtp://localhost:%s starttls cafile %s\nrule hot */oil_temp > 65 action m\n' \
+	    "$SMTP_PORT" "$ca" > "$r"
+	run -0 --separate-stderr iiot-alert -f "$r" "$BATS_TEST_TMPDIR/in"
+	wait_for 10 grep -q '^Subject: \[warning\] hot firing: press1/oil_temp = 70' "$BATS_TEST_TMPDIR/smtp.log"
+	# A CA that did not sign the server: nothing is sent, and it says why.
+	printf 'action m mail to maint@plant.example via smtp://localhost:%s starttls cafile %s\nrule hot */oil_temp > 65 action m\n' \
+	    "$SMTP_PORT" "$BATS_TEST_TMPDIR/tls/other.crt" > "$r"
+	run -1 --separate-stderr iiot-alert -f "$r" "$BATS_TEST_TMPDIR/in"
+	[[ "$stderr" == *"action 'm' for alert 'hot' failed: smtp://localhost:$SMTP_PORT: "*"certificate"* ]]
+	[ "$(grep -c 'MESSAGE FOLLOWS' "$BATS_TEST_TMPDIR/smtp.log")" -eq 1 ]
+	stop_pid "$SMTP_PID"
+	start_smtp_tls smtps
+	printf 'action m mail to maint@plant.example via smtps://localhost:%s cafile %s\nrule hot */oil_temp > 65 action m\n' \
+	    "$SMTP_PORT" "$ca" > "$r"
+	run -0 --separate-stderr iiot-alert -f "$r" "$BATS_TEST_TMPDIR/in"
+	wait_for 10 grep -q '^Subject: \[warning\] hot firing: press1/oil_temp = 70' "$BATS_TEST_TMPDIR/smtp.log"
+	# A CA file that cannot be read is a rules error.
+	printf 'action m mail to a@b.example via smtps://localhost:1 cafile %s/none\nrule hot */t > 1 action m\n' \
+	    "$BATS_TEST_TMPDIR" > "$r"
+	run -2 --separate-stderr iiot-alert -f "$r" /dev/null
+	[[ "$stderr" == *"cannot read CA file '$BATS_TEST_TMPDIR/none': No such file or directory"* ]]
+	run -2 --separate-stderr iiot-alert -r 'rule hot */t > 1 action w' \
+	    -r "action w webhook https://localhost:1/x cafile $BATS_TEST_TMPDIR/none" /dev/null
+	[[ "$stderr" == *"cannot read CA file '$BATS_TEST_TMPDIR/none': No such file or directory"* ]]
+}
+
 @test "iiot-alert: e-mail through a sendmail program, message on stdin" {
 	local d=$BATS_TEST_TMPDIR
 	printf '#!/bin/sh\necho "$@" > "%s/args"\ncat > "%s/msg"\n' "$d" "$d" > "$d/sendmail"

@@ -104,6 +104,23 @@ stop_mosquitto() {
 }
 
 # gen_stream N [SEED]: N records of the benchmark's generated plant.
+# make_certs DIR: a test CA, a server certificate for localhost (not
+# 127.0.0.1) signed by it, and a second CA that signed nothing.
+make_certs() {
+	local d=$1
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" \
+	    -out "$d/ca.crt" -days 2 -subj "/CN=iiot test CA" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" \
+	    -out "$d/server.csr" -subj "/CN=localhost" 2>/dev/null
+	printf 'subjectAltName=DNS:localhost\n' > "$d/ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" \
+	    -CAkey "$d/ca.key" -CAcreateserial -out "$d/server.crt" \
+	    -days 2 -extfile "$d/ext" 2>/dev/null
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/other.key" \
+	    -out "$d/other.crt" -days 2 -subj "/CN=another CA" 2>/dev/null
+}
+
 gen_stream() {
 	"$TOP/scripts/gen-stream" -n "$1" -s "${2:-1}"
 }

@@ -46,6 +46,7 @@ struct action {
 	const char *rcpt[MAXRCPT];
 	size_t nrcpt;
 	const char *from, *subject, *user, *pwfile, *body;
+	const char *cafile;	/* K_MAIL, K_WEBHOOK: CAs to trust for TLS */
 	const char *hdr[MAXHDR];
 	size_t nhdr;
 	int starttls;
@@ -289,6 +290,11 @@ compile(struct action *a, const struct iiot_thresh_action *d, char *err,
 					    strerror(errno));
 			} else if (strcmp(w[i], "user") == 0) {
 				a->user = arg;
+			} else if (strcmp(w[i], "cafile") == 0) {
+				if (access(arg, R_OK) < 0)
+					BAD("cannot read CA file '%s': %s",
+					    arg, strerror(errno));
+				a->cafile = arg;
 			} else if (strcmp(w[i], "password-file") == 0) {
 				struct stat st;
 
@@ -334,6 +340,12 @@ compile(struct action *a, const struct iiot_thresh_action *d, char *err,
 				a->body = w[i + 1];
 			else if (strcmp(w[i], "header") == 0 && a->nhdr < MAXHDR)
 				a->hdr[a->nhdr++] = w[i + 1];
+			else if (strcmp(w[i], "cafile") == 0 &&
+			    access(w[i + 1], R_OK) < 0)
+				BAD("cannot read CA file '%s': %s", w[i + 1],
+				    strerror(errno));
+			else if (strcmp(w[i], "cafile") == 0)
+				a->cafile = w[i + 1];
 			else
 				BAD("unknown webhook option '%s'", w[i]);
 		}
@@ -1027,6 +1039,8 @@ do_smtp(const struct job *j, const char *msg, char *why, size_t whysz)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	if (a->starttls)
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (a->cafile != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->cafile);
 	user = a->user ? a->user : getenv("IIOT_SMTP_USER");
 	pass = getenv("IIOT_SMTP_PASSWORD");
 	if (a->pwfile != NULL) {
@@ -1087,6 +1101,8 @@ do_webhook(const struct job *j, char *why, size_t whysz)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_cb);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "iiot-alert/" IIOT_VERSION);
+	if (a->cafile != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->cafile);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct iiot_buf;
 struct iiot_db;
+struct iiot_rec;
 
 /* Subcommands. */
 enum {
@@ -128,6 +130,27 @@ int rotate_live(const struct options *o, struct live *l);
  * status (rotate.c).  Output must be set up (iiot_out_init).
  */
 int verify_days(const struct options *o, int bad);
+
+/*
+ * One sample as query writes it: its series' preformatted parts
+ * (',"source":..,"sensor":..,"value":', ',"unit":".."' or "", the tags
+ * ',"k":"v"..' or ""), its quality and extra fields (a JSON object's
+ * text) with their lengths, NULL when absent.
+ */
+struct sample {
+	int64_t ts;
+	double value;
+	const char *pre, *unit, *tags;
+	const char *quality, *extra;
+	size_t qlen, elen;
+};
+
+/*
+ * Write s to stdout as a record in the format of o, building it in b
+ * (and parsing it into rec for the formats other than JSON).
+ */
+void sample_write(const struct options *o, const struct sample *s,
+    struct iiot_buf *b, struct iiot_rec *rec);
 
 /*
  * Replay: wait until record time ts is due at speed times the recorded

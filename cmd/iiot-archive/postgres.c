@@ -419,48 +419,26 @@ static int
 row(void *arg, const struct iiot_pg_sample *s)
 {
 	struct pquery *q = arg;
-	struct iiot_buf *b = &q->line;
 	const struct pser *p = find_ser(q, s->series_id);
-	char ts[IIOT_TIME_BUFSZ];
-	size_t n;
-	int rc = 0;
+	struct sample out;
 
 	if (iiot_sig_term)
 		return 1;
 	if (p == NULL)
 		return 0;
-	iiot_buf_reset(b);
-	n = iiot_time_format(s->ts, ts);
-	rc |= iiot_buf_add(b, "{\"ts\":\"", 7);
-	rc |= iiot_buf_add(b, ts, n);
-	rc |= iiot_buf_addc(b, '"');
-	rc |= iiot_buf_adds(b, p->pre);
-	rc |= iiot_buf_add_json_num(b, s->value);
-	if (q->o->agg != AGG_COUNT)
-		rc |= iiot_buf_adds(b, p->unit);
-	if (s->quality != NULL) {
-		rc |= iiot_buf_adds(b, ",\"quality\":");
-		rc |= iiot_buf_add_json_str(b, s->quality,
-		    strlen(s->quality));
-	}
-	rc |= iiot_buf_adds(b, p->tags);
-	if (s->extra != NULL && (n = strlen(s->extra)) > 2) {
-		rc |= iiot_buf_addc(b, ',');
-		rc |= iiot_buf_add(b, s->extra + 1, n - 2);
-	}
-	rc |= iiot_buf_addc(b, '}');
-	if (rc != 0)
-		iiot_err(IIOT_EXIT_FAIL, "cannot allocate");
 	if (q->o->replay && !replay_pace(q->o->speed, s->ts, &q->t0, &q->w0))
 		return 1;
-	if (q->o->fmt == IIOT_FMT_JSON) {
-		iiot_buf_addc(b, '\n');
-		fwrite(b->data, 1, b->len, stdout);
-	} else if (iiot_rec_parse(&q->rec, b->data, b->len) < 0 ||
-	    iiot_fmt_write(stdout, q->o->fmt, &q->rec, NULL, 0) < 0) {
-		iiot_warn("cannot write a record");
-	}
-	iiot_out_record();
+	memset(&out, 0, sizeof(out));
+	out.ts = s->ts;
+	out.value = s->value;
+	out.pre = p->pre;
+	out.unit = p->unit;
+	out.tags = p->tags;
+	if ((out.quality = s->quality) != NULL)
+		out.qlen = strlen(s->quality);
+	if ((out.extra = s->extra) != NULL)
+		out.elen = strlen(s->extra);
+	sample_write(q->o, &out, &q->line, &q->rec);
 	return 0;
 }
 

@@ -308,52 +308,60 @@ advance(struct query *q, size_t k)
 	return rc;
 }
 
-/* Make the current row of cursor c a JSON record in q->line. */
-static void
-format_row(struct query *q, struct cursor *c)
+void
+sample_write(const struct options *o, const struct sample *s,
+    struct iiot_buf *b, struct iiot_rec *rec)
 {
-	struct iiot_buf *b = &q->line;
 	char ts[IIOT_TIME_BUFSZ];
-	const char *t;
 	size_t n;
 	int rc = 0;
 
 	iiot_buf_reset(b);
-	n = iiot_time_format(c->ts, ts);
+	n = iiot_time_format(s->ts, ts);
 	rc |= iiot_buf_add(b, "{\"ts\":\"", 7);
 	rc |= iiot_buf_add(b, ts, n);
 	rc |= iiot_buf_addc(b, '"');
-	rc |= iiot_buf_adds(b, c->pre);
-	rc |= iiot_buf_add_json_num(b, iiot_stmt_double(c->st, 1));
-	if (q->o->agg != AGG_COUNT)
-		rc |= iiot_buf_adds(b, c->unit);
-	if (q->o->agg == AGG_NONE &&
-	    (t = iiot_stmt_text(c->st, 2, &n)) != NULL) {
+	rc |= iiot_buf_adds(b, s->pre);
+	rc |= iiot_buf_add_json_num(b, s->value);
+	if (o->agg != AGG_COUNT)
+		rc |= iiot_buf_adds(b, s->unit);
+	if (s->quality != NULL) {
 		rc |= iiot_buf_adds(b, ",\"quality\":");
-		rc |= iiot_buf_add_json_str(b, t, n);
+		rc |= iiot_buf_add_json_str(b, s->quality, s->qlen);
 	}
-	rc |= iiot_buf_adds(b, c->tags);
-	if (q->o->agg == AGG_NONE &&
-	    (t = iiot_stmt_text(c->st, 3, &n)) != NULL && n > 2) {
+	rc |= iiot_buf_adds(b, s->tags);
+	if (s->extra != NULL && s->elen > 2) {
 		rc |= iiot_buf_addc(b, ',');
-		rc |= iiot_buf_add(b, t + 1, n - 2);
+		rc |= iiot_buf_add(b, s->extra + 1, s->elen - 2);
 	}
-	rc |= iiot_buf_addc(b, '}');
+	rc |= iiot_buf_adds(b, "}\n");
 	if (rc != 0)
 		iiot_err(IIOT_EXIT_FAIL, "cannot allocate");
+	if (o->fmt == IIOT_FMT_JSON)
+		fwrite(b->data, 1, b->len, stdout);
+	else if (iiot_rec_parse(rec, b->data, b->len - 1) < 0 ||
+	    iiot_fmt_write(stdout, o->fmt, rec, NULL, 0) < 0)
+		iiot_warn("cannot write a record");
+	iiot_out_record();
 }
 
+/* Write the current row of cursor c. */
 static void
-emit(struct query *q)
+emit(struct query *q, struct cursor *c)
 {
-	if (q->o->fmt == IIOT_FMT_JSON) {
-		iiot_buf_addc(&q->line, '\n');
-		fwrite(q->line.data, 1, q->line.len, stdout);
-	} else if (iiot_rec_parse(&q->rec, q->line.data, q->line.len) < 0 ||
-	    iiot_fmt_write(stdout, q->o->fmt, &q->rec, NULL, 0) < 0) {
-		iiot_warn("cannot write a record");
+	struct sample s;
+
+	memset(&s, 0, sizeof(s));
+	s.ts = c->ts;
+	s.value = iiot_stmt_double(c->st, 1);
+	s.pre = c->pre;
+	s.unit = c->unit;
+	s.tags = c->tags;
+	if (q->o->agg == AGG_NONE) {
+		s.quality = iiot_stmt_text(c->st, 2, &s.qlen);
+		s.extra = iiot_stmt_text(c->st, 3, &s.elen);
 	}
-	iiot_out_record();
+	sample_write(q->o, &s, &q->line, &q->rec);
 }
 
 int
@@ -430,10 +438,9 @@ cmd_query(const struct options *o)
 	iiot_fmt_header(stdout, o->fmt, NULL, 0);
 	while (q.nheap > 0 && !iiot_sig_term) {
 		k = q.heap[0];
-		format_row(&q, &q.cur[k]);
 		if (o->replay && !replay_pace(o->speed, q.cur[k].ts, &t0, &w0))
 			break;
-		emit(&q);
+		emit(&q, &q.cur[k]);
 		if (advance(&q, k) == 0)
 			q.heap[0] = q.heap[--q.nheap];
 		sift_down(&q, 0);
